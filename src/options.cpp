@@ -1,0 +1,253 @@
+#include "netgear/options.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <functional>
+
+#include "netgear/error.hpp"
+
+namespace netgear {
+
+namespace {
+
+struct ColorspaceName {
+  Colorspace cs;
+  std::string_view name;
+  int channels;
+};
+
+constexpr std::array<ColorspaceName, 11> kColorspaces{{
+    {Colorspace::BGR, "BGR", 3},   {Colorspace::RGB, "RGB", 3},   {Colorspace::GRAY, "GRAY", 1},
+    {Colorspace::BGRA, "BGRA", 4}, {Colorspace::RGBA, "RGBA", 4}, {Colorspace::BGRX, "BGRX", 4},
+    {Colorspace::RGBX, "RGBX", 4}, {Colorspace::XBGR, "XBGR", 4}, {Colorspace::XRGB, "XRGB", 4},
+    {Colorspace::ABGR, "ABGR", 4}, {Colorspace::ARGB, "ARGB", 4},
+}};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string show(const nlohmann::json& v) {
+  return v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump();
+}
+
+[[noreturn]] void bad(std::string_view name, const nlohmann::json& value, std::string_view expected) {
+  throw OptionError(std::string(name), "option '" + std::string(name) + "': bad value " + show(value) +
+                                           " (expected " + std::string(expected) + ")");
+}
+
+bool as_bool(std::string_view name, const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>();
+  // vidgear is Python: 0/1 are accepted as bools there.
+  if (v.is_number_integer() && (v.get<long long>() == 0 || v.get<long long>() == 1)) {
+    return v.get<long long>() == 1;
+  }
+  bad(name, v, "true or false");
+}
+
+long long as_int(std::string_view name, const nlohmann::json& v, long long lo, long long hi) {
+  long long x = 0;
+  if (v.is_number_integer()) {
+    x = v.get<long long>();
+  } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+             v.get<double>() == std::floor(v.get<double>())) {
+    x = static_cast<long long>(v.get<double>());
+  } else {
+    bad(name, v, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  if (x < lo || x > hi) bad(name, v, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  return x;
+}
+
+std::chrono::milliseconds as_seconds(std::string_view name, const nlohmann::json& v, double min_s) {
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min_s ||
+      v.get<double>() > 86400.0 * 365) {
+    bad(name, v, "a number of seconds, at least " + nlohmann::json(min_s).dump());
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(v.get<double>() * 1000.0)));
+}
+
+std::string as_string(std::string_view name, const nlohmann::json& v) {
+  if (!v.is_string()) bad(name, v, "a string");
+  return v.get<std::string>();
+}
+
+using Setter = std::function<void(Options&, std::string_view, const nlohmann::json&)>;
+
+struct OptionSpec {
+  std::string_view name;
+  Setter set;
+};
+
+const std::vector<OptionSpec>& specs() {
+  static const std::vector<OptionSpec> table = {
+      {"max_retries",
+       [](Options& o, auto n, const auto& v) { o.max_retries = static_cast<int>(as_int(n, v, 0, 1'000'000'000)); }},
+      {"request_timeout",
+       [](Options& o, auto n, const auto& v) { o.request_timeout = as_seconds(n, v, 0.01); }},
+      {"subscriber_timeout",
+       [](Options& o, auto n, const auto& v) {
+         if (v.is_null()) {
+           o.subscriber_timeout.reset();
+         } else {
+           o.subscriber_timeout = as_seconds(n, v, 0.01);
+         }
+       }},
+      {"jpeg_compression",
+       [](Options& o, auto n, const auto& v) {
+         if (v.is_string()) {
+           auto cs = parse_colorspace(v.template get<std::string>());
+           if (!cs) bad(n, v, "true, false or a colorspace: BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB");
+           o.jpeg_compression = true;
+           o.jpeg_compression_colorspace = cs;
+         } else {
+           o.jpeg_compression = as_bool(n, v);
+         }
+       }},
+      {"jpeg_compression_quality",
+       [](Options& o, auto n, const auto& v) { o.jpeg_compression_quality = static_cast<int>(as_int(n, v, 10, 100)); }},
+      {"jpeg_compression_fastdct",
+       [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastdct = as_bool(n, v); }},
+      {"jpeg_compression_fastupsample",
+       [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastupsample = as_bool(n, v); }},
+      {"bidirectional_mode",
+       [](Options& o, auto n, const auto& v) { o.bidirectional_mode = as_bool(n, v); }},
+      {"multiserver_mode",
+       [](Options& o, auto n, const auto& v) { o.multiserver_mode = as_bool(n, v); }},
+      {"multiclient_mode",
+       [](Options& o, auto n, const auto& v) { o.multiclient_mode = as_bool(n, v); }},
+      {"secure_mode",
+       [](Options& o, auto n, const auto& v) { o.secure_mode = static_cast<int>(as_int(n, v, 0, 2)); }},
+      {"custom_cert_location",
+       [](Options& o, auto n, const auto& v) { o.custom_cert_location = as_string(n, v); }},
+      {"overwrite_cert",
+       [](Options& o, auto n, const auto& v) { o.overwrite_cert = as_bool(n, v); }},
+      {"ssh_tunnel_mode",
+       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_mode = v.is_null() ? "" : as_string(n, v); }},
+      {"ssh_tunnel_pwd",
+       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_pwd = v.is_null() ? "" : as_string(n, v); }},
+      {"ssh_tunnel_keyfile",
+       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_keyfile = v.is_null() ? "" : as_string(n, v); }},
+      {"queue_size",
+       [](Options& o, auto n, const auto& v) { o.queue_size = static_cast<std::size_t>(as_int(n, v, 1, 1'000'000)); }},
+      {"keep_newest",
+       [](Options& o, auto n, const auto& v) { o.keep_newest = as_bool(n, v); }},
+      {"flag", [](Options& o, auto n, const auto& v) { o.flag = static_cast<int>(as_int(n, v, 0, 1 << 30)); }},
+      {"copy", [](Options& o, auto n, const auto& v) { o.copy = as_bool(n, v); }},
+      {"track", [](Options& o, auto n, const auto& v) { o.track = as_bool(n, v); }},
+  };
+  return table;
+}
+
+// Text as typed on a command line -> the JSON value vidgear would have received.
+nlohmann::json text_to_json(std::string_view text) {
+  std::string t = lower(text);
+  if (t == "true" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "no" || t == "off") return false;
+  if (t == "none" || t == "null") return nullptr;
+  {
+    long long i = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (ec == std::errc() && p == text.data() + text.size() && !text.empty()) return i;
+  }
+  {
+    // std::from_chars for double is available in GCC 11+.
+    double d = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec == std::errc() && p == text.data() + text.size() && !text.empty()) return d;
+  }
+  return std::string(text);
+}
+
+}  // namespace
+
+int channels(Colorspace cs) noexcept {
+  for (const auto& c : kColorspaces) {
+    if (c.cs == cs) return c.channels;
+  }
+  return 0;
+}
+
+std::string_view to_string(Colorspace cs) noexcept {
+  for (const auto& c : kColorspaces) {
+    if (c.cs == cs) return c.name;
+  }
+  return "?";
+}
+
+std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept {
+  for (const auto& c : kColorspaces) {
+    if (c.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), c.name.begin(), [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) == b;
+        })) {
+      return c.cs;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Pattern p) noexcept {
+  switch (p) {
+    case Pattern::Pair: return "0";
+    case Pattern::ReqRep: return "1";
+    case Pattern::PubSub: return "2";
+  }
+  return "?";
+}
+
+std::string_view to_string(Protocol p) noexcept { return p == Protocol::Tcp ? "tcp" : "ipc"; }
+
+const std::vector<std::string>& option_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& s : specs()) v.emplace_back(s.name);
+    return v;
+  }();
+  return names;
+}
+
+void apply_option(Options& opts, std::string_view name, const nlohmann::json& value) {
+  for (const auto& s : specs()) {
+    if (s.name == name) {
+      s.set(opts, name, value);
+      return;
+    }
+  }
+  std::string known;
+  for (const auto& s : specs()) known += (known.empty() ? "" : ", ") + std::string(s.name);
+  throw OptionError(std::string(name), "unknown option '" + std::string(name) + "' (known: " + known + ")");
+}
+
+void apply_option_text(Options& opts, std::string_view name, std::string_view text) {
+  // Path-like options keep their text as it is ("1" is a valid folder name).
+  if (name == "custom_cert_location" || name == "ssh_tunnel_mode" || name == "ssh_tunnel_pwd" ||
+      name == "ssh_tunnel_keyfile") {
+    apply_option(opts, name, std::string(text));
+    return;
+  }
+  apply_option(opts, name, text_to_json(text));
+}
+
+Options parse_options(const nlohmann::json& object) {
+  if (!object.is_object()) {
+    throw OptionError("", "options must be a JSON object of vidgear option names, got " + object.dump());
+  }
+  Options o;
+  for (const auto& [k, v] : object.items()) apply_option(o, k, v);
+  return o;
+}
+
+Options parse_options(const std::map<std::string, std::string>& values) {
+  Options o;
+  for (const auto& [k, v] : values) apply_option_text(o, k, v);
+  return o;
+}
+
+}  // namespace netgear

@@ -1,0 +1,67 @@
+// Frame headers, termination messages and replies: encoding and decoding as pure functions with no
+// sockets in them (wire-protocol.md), so that they can be unit-tested and fuzzed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "netgear/options.hpp"
+
+namespace netgear::wire {
+
+/// The `compression` header object: JPEG settings of a payload.
+struct Compression {
+  bool dct = true;
+  bool ups = false;
+  Colorspace colorspace = Colorspace::BGR;
+  bool operator==(const Compression&) const = default;
+};
+
+/// Part 1 of a frame message, or a whole termination message.
+struct FrameHeader {
+  std::optional<nlohmann::json> port;      ///< multi-server: the sender's port; first key
+  bool terminate = false;                  ///< terminate_flag
+  std::optional<Compression> compression;  ///< nullopt: raw payload (`"compression": false`)
+  nlohmann::json message;                  ///< user data, null when none
+  std::string pattern;                     ///< "0", "1" or "2" (informational)
+  std::string dtype;                       ///< numpy dtype of a raw payload; "" when compressed
+  std::vector<std::int64_t> shape;         ///< shape of a raw payload; empty when compressed
+};
+
+/// Writes a frame header exactly in vidgear's key order and Python's JSON spacing, e.g.
+/// {"terminate_flag": false, "compression": false, "message": null, "pattern": "0", "dtype": "uint8", "shape": [480, 640, 3]}
+void encode_frame_header(std::string& out, const FrameHeader& h);
+std::string encode_frame_header(const FrameHeader& h);
+
+/// The one-part termination message: {"terminate_flag": true} (multi-server: with "port").
+std::string encode_termination(const std::optional<nlohmann::json>& port = std::nullopt);
+
+/// Parses part 1 of a message. A termination message needs only `terminate_flag`; a frame header
+/// needs every key with the right type. Throws netgear::ProtocolError saying what is wrong.
+FrameHeader decode_header(std::string_view text);
+
+/// Bytes a raw payload of this dtype and shape must have. Throws netgear::ProtocolError for an
+/// unknown dtype, a negative dimension or an overflowing size.
+std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape);
+
+/// The receiver's text acknowledgement: "Data received on device: <ID> !".
+std::string ack_text(std::string_view device_id);
+/// true when `reply` is a plain acknowledgement as ack_text() writes it (any device ID).
+bool is_ack_text(std::string_view reply) noexcept;
+
+/// Pattern 1 answer to a termination message.
+inline constexpr std::string_view kTerminationReply =
+    "Termination signal successfully received at Client's end!";
+/// Pattern 1 answer to a termination message in multi-server mode.
+inline constexpr std::string_view kTerminationReplyMultiServer =
+    "Termination signal successfully received at client!";
+
+/// A fresh random device ID: 8 characters of [A-Z0-9].
+std::string make_device_id();
+
+}  // namespace netgear::wire

@@ -1,0 +1,256 @@
+// What travels on the wire, read and written by plain ZeroMQ sockets: NetGear's side must match
+// wire-protocol.md byte for byte, and a hand-made peer (a stand-in for Python vidgear) must work.
+#include <turbojpeg.h>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "netgear/netgear.hpp"
+#include "support/test_support.hpp"
+
+namespace netgear {
+namespace {
+
+using namespace std::chrono_literals;
+using test::config;
+
+std::vector<zmq::message_t> recv_parts(zmq::socket_t& s, std::chrono::milliseconds timeout = 10s) {
+  s.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+  std::vector<zmq::message_t> parts;
+  (void)zmq::recv_multipart(s, std::back_inserter(parts));
+  return parts;
+}
+
+struct PlainPeer {
+  zmq::context_t ctx{1};
+  zmq::socket_t sock;
+  PlainPeer(zmq::socket_type type, const std::string& endpoint, bool bind) : sock(ctx, type) {
+    sock.set(zmq::sockopt::linger, 0);
+    if (type == zmq::socket_type::sub) sock.set(zmq::sockopt::subscribe, "");
+    if (bind) sock.bind(endpoint);
+    else sock.connect(endpoint);
+  }
+};
+
+// --- NetGear sender -> plain socket -------------------------------------------------------------
+
+TEST(SenderOnTheWire, PairRawHeaderAndPayloadBytes) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::pair, "tcp://127.0.0.1:" + port, true);
+  Config c = config(false, Pattern::Pair, Protocol::Tcp, port);
+  c.options.jpeg_compression = false;
+  NetGear tx(c);
+  cv::Mat m = test::random_mat(480, 640, CV_8UC3, 11);
+  std::thread t([&] { EXPECT_TRUE(tx.send(m, {{"camera_id", "1"}}).delivered); });
+  auto parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].to_string(),
+            R"({"terminate_flag": false, "compression": false, "message": {"camera_id": "1"}, "pattern": "0", "dtype": "uint8", "shape": [480, 640, 3]})");
+  ASSERT_EQ(parts[1].size(), 921600u);
+  EXPECT_EQ(std::memcmp(parts[1].data(), m.data, 921600), 0);
+  peer.sock.send(zmq::str_buffer("Data received on device: ABCD1234 !"));
+  t.join();
+
+  // close(): the termination message, one part; PAIR expects no answer.
+  tx.close();
+  parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].to_string(), R"({"terminate_flag": true})");
+}
+
+TEST(SenderOnTheWire, ReqJpegHeaderIsBaseline422Jfif) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::rep, "tcp://127.0.0.1:" + port, true);
+  NetGear tx(config(false, Pattern::ReqRep, Protocol::Tcp, port));
+  cv::Mat m(120, 160, CV_8UC3, cv::Scalar(10, 200, 30));
+  std::thread t([&] { EXPECT_TRUE(tx.send(m).delivered); });
+  auto parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].to_string(),
+            R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "BGR"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})");
+  const auto* p = static_cast<const unsigned char*>(parts[1].data());
+  const std::size_t n = parts[1].size();
+  ASSERT_GT(n, 4u);
+  EXPECT_EQ(p[0], 0xFF);
+  EXPECT_EQ(p[1], 0xD8);
+  EXPECT_EQ(p[n - 2], 0xFF);
+  EXPECT_EQ(p[n - 1], 0xD9);
+  tjhandle h = tjInitDecompress();
+  int w = 0, hgt = 0, sub = -1, cs = -1;
+  ASSERT_EQ(tjDecompressHeader3(h, p, n, &w, &hgt, &sub, &cs), 0);
+  tjDestroy(h);
+  EXPECT_EQ(w, 160);
+  EXPECT_EQ(hgt, 120);
+  EXPECT_EQ(sub, TJSAMP_422);
+  peer.sock.send(zmq::str_buffer("Data received on device: ABCD1234 !"));
+  t.join();
+
+  std::thread closer([&] { tx.close(); });
+  parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].to_string(), R"({"terminate_flag": true})");
+  peer.sock.send(zmq::str_buffer("Termination signal successfully received at Client's end!"));
+  closer.join();
+}
+
+TEST(SenderOnTheWire, PubPublishesToPlainSub) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::sub, "tcp://127.0.0.1:" + port, true);
+  Config c = config(false, Pattern::PubSub, Protocol::Tcp, port);
+  c.options.jpeg_compression_colorspace = Colorspace::GRAY;
+  NetGear tx(c);
+  cv::Mat m(40, 60, CV_8UC1, cv::Scalar(77));
+  std::vector<zmq::message_t> parts;
+  // The subscription needs a moment to reach the publisher: publish until a frame is seen.
+  ASSERT_TRUE(test::wait_until([&] {
+    tx.send(m, "g");
+    peer.sock.set(zmq::sockopt::rcvtimeo, 20);
+    parts.clear();
+    (void)zmq::recv_multipart(peer.sock, std::back_inserter(parts));
+    return parts.size() == 2;
+  }, 10s));
+  EXPECT_EQ(parts[0].to_string(),
+            R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "GRAY"}, "message": "g", "pattern": "2", "dtype": "", "shape": ""})");
+  tx.close();
+  bool saw_termination = false;
+  for (int i = 0; i < 20 && !saw_termination; ++i) {
+    auto p = recv_parts(peer.sock, 2s);
+    if (p.empty()) break;
+    saw_termination = p.size() == 1 && p[0].to_string() == R"({"terminate_flag": true})";
+  }
+  EXPECT_TRUE(saw_termination);
+}
+
+// --- plain socket -> NetGear receiver -----------------------------------------------------------
+
+class PlainSender : public testing::Test {
+ protected:
+  PlainSender()
+      : port_(std::to_string(test::free_tcp_port())),
+        rx_(config(true, Pattern::ReqRep, Protocol::Tcp, port_)),
+        peer_(zmq::socket_type::req, "tcp://127.0.0.1:" + port_, false) {}
+
+  // Sends the parts as a Python peer would and returns the reply text.
+  std::string send_parts(const std::vector<std::string>& parts) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      peer_.sock.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+    auto reply = recv_parts(peer_.sock);
+    return reply.size() == 1 ? reply[0].to_string() : "<no reply>";
+  }
+  std::string good_header(const std::string& message = "null") {
+    return R"({"terminate_flag": false, "compression": false, "message": )" + message +
+           R"(, "pattern": "1", "dtype": "uint8", "shape": [2, 3]})";
+  }
+  std::string port_;
+  NetGear rx_;
+  PlainPeer peer_;
+};
+
+TEST_F(PlainSender, AcknowledgesWithDeviceIdAndDecodesPythonJson) {
+  const std::string payload = "abcdef";
+  EXPECT_EQ(send_parts({good_header(R"({"v": NaN, "t": "caf\u00e9", "l": [Infinity, -Infinity]})"), payload}),
+            "Data received on device: " + rx_.device_id() + " !");
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.rows, 2);
+  EXPECT_EQ(f->image.cols, 3);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(f->image.data), 6), payload);
+  EXPECT_TRUE(std::isnan(f->message["v"].get<double>()));
+  EXPECT_EQ(f->message["t"], "caf\u00e9");
+  EXPECT_EQ(f->message["l"][1].get<double>(), -HUGE_VAL);
+}
+
+TEST_F(PlainSender, NumpyDtypeSpellings) {
+  std::vector<float> values{1.5f, -2.25f, 3.0f, 0.0f};
+  std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  send_parts({R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": "<f4", "shape": [2, 2]})", bytes});
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.type(), CV_32FC1);
+  EXPECT_EQ(f->image.at<float>(0, 1), -2.25f);
+  send_parts({R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": "bool", "shape": [1, 4]})",
+              std::string("\x01\x00\x01\x01", 4)});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.type(), CV_8UC1);
+  EXPECT_EQ(f->image.at<uchar>(0, 1), 0);
+}
+
+TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {
+  const std::string ok = "abcdef";
+  // A tiny valid JPEG to corrupt.
+  std::vector<unsigned char> jpeg;
+  {
+    tjhandle h = tjInitCompress();
+    cv::Mat m(16, 16, CV_8UC3, cv::Scalar(1, 2, 3));
+    unsigned char* buf = nullptr;
+    unsigned long size = 0;
+    ASSERT_EQ(tjCompress2(h, m.data, 16, 0, 16, TJPF_BGR, &buf, &size, TJSAMP_422, 90, 0), 0);
+    jpeg.assign(buf, buf + size);
+    tjFree(buf);
+    tjDestroy(h);
+  }
+  const std::string jpeg_header =
+      R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "BGR"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})";
+  std::string scrambled(jpeg.begin(), jpeg.end());
+  for (std::size_t i = scrambled.size() / 3; i < scrambled.size() - 2; ++i) scrambled[i] = static_cast<char>(0xFF);
+  const std::vector<std::vector<std::string>> bad = {
+      {"this is not json", ok},
+      {R"({"compression": false, "message": null, "dtype": "uint8", "shape": [2, 3]})", ok},  // no terminate_flag
+      {R"({"terminate_flag": false, "message": null, "dtype": "uint8", "shape": [2, 3]})", ok},  // no compression
+      {good_header()},                                  // one part, not a termination
+      {good_header(), ok, "extra part"},                 // three parts
+      {good_header(), "abc"},                            // payload too short for uint8 [2, 3]
+      {good_header(), ok + ok},                          // payload too long
+      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": "complex128", "shape": [2, 3]})", ok},
+      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ">f4", "shape": [2]})", "12345678"},
+      {jpeg_header, "not a jpeg at all"},
+      {jpeg_header, std::string(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2))},  // truncated
+      {jpeg_header, scrambled},
+  };
+  int n = 0;
+  for (const auto& parts : bad) {
+    // Every message is answered, so a REQ peer stays in step.
+    EXPECT_EQ(send_parts(parts), "Data received on device: " + rx_.device_id() + " !") << n;
+    ++n;
+    send_parts({good_header(std::to_string(n)), ok});
+    auto f = rx_.recv(5s);
+    ASSERT_TRUE(f) << "no good frame after bad message " << n;
+    EXPECT_EQ(f->message, n) << "bad message " << n << " was not dropped";
+  }
+  EXPECT_EQ(rx_.stats().dropped_malformed, bad.size());
+  EXPECT_FALSE(rx_.end_of_stream());
+}
+
+TEST_F(PlainSender, TerminationHandshake) {
+  EXPECT_EQ(send_parts({R"({"terminate_flag": true})"}), "Termination signal successfully received at Client's end!");
+  EXPECT_FALSE(rx_.recv(5s).has_value());
+  EXPECT_TRUE(rx_.end_of_stream());
+  EXPECT_EQ(rx_.end_reason(), EndReason::Terminated);
+}
+
+TEST(PlainPairSender, PairAcksAndTerminatesWithoutAnswer) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(config(true, Pattern::Pair, Protocol::Tcp, port));
+  PlainPeer peer(zmq::socket_type::pair, "tcp://127.0.0.1:" + port, false);
+  peer.sock.send(zmq::str_buffer(R"({"terminate_flag": false, "compression": false, "message": 5, "pattern": "0", "dtype": "int16", "shape": [1, 2]})"),
+                 zmq::send_flags::sndmore);
+  peer.sock.send(zmq::str_buffer("\x01\x00\xff\xff"));
+  auto reply = recv_parts(peer.sock);
+  ASSERT_EQ(reply.size(), 1u);
+  EXPECT_EQ(reply[0].to_string(), "Data received on device: " + rx.device_id() + " !");
+  auto f = rx.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.at<short>(0, 0), 1);
+  EXPECT_EQ(f->image.at<short>(0, 1), -1);
+  peer.sock.send(zmq::str_buffer(R"({"terminate_flag": true})"));
+  EXPECT_FALSE(rx.recv(5s).has_value());
+  EXPECT_EQ(rx.end_reason(), EndReason::Terminated);
+  EXPECT_TRUE(recv_parts(peer.sock, 200ms).empty());  // PAIR: no answer to termination
+}
+
+}  // namespace
+}  // namespace netgear

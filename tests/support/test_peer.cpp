@@ -1,0 +1,96 @@
+// A NetGear peer the process tests start as a child, so that a real process can be killed,
+// stopped and restarted mid-stream.
+//
+//   netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N
+//                     [--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W --height H]
+//
+// send: sends N frames (0: until killed), printing "ACK i" or "LOST i" per frame (patterns 0/1) or
+//       "SENT i" (pattern 2), then "DONE" after close(). A frame's pixels are a function of i, and
+//       its message is {"i": i}.
+// recv: prints "READY" once bound, "FRAME i ok|bad" per frame (raw frames are checked against
+//       the pattern), then "END <reason>" and "STATS frames=.. reconnects=.. malformed=..".
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "netgear/netgear.hpp"
+#include "support/peer_frame.hpp"
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N "
+               "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string role = argv[1];
+  netgear::Config c;
+  c.receive_mode = role == "recv";
+  long frames = 0;
+  int w = 64, h = 48;
+  for (int i = 2; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--raw") {
+      c.options.jpeg_compression = false;
+      continue;
+    }
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (k == "--pattern") c.pattern = static_cast<netgear::Pattern>(std::stoi(v));
+    else if (k == "--protocol") c.protocol = v == "ipc" ? netgear::Protocol::Ipc : netgear::Protocol::Tcp;
+    else if (k == "--address") c.address = v;
+    else if (k == "--port") c.port = v;
+    else if (k == "--frames") frames = std::stol(v);
+    else if (k == "--timeout-ms") c.options.request_timeout = std::chrono::milliseconds(std::stol(v));
+    else if (k == "--retries") c.options.max_retries = std::stoi(v);
+    else if (k == "--width") w = std::stoi(v);
+    else if (k == "--height") h = std::stoi(v);
+    else if (k == "--logging") c.logging = v == "1";
+    else return usage();
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  try {
+    netgear::NetGear ng(c);
+    if (!c.receive_mode) {
+      for (long i = 0; frames == 0 || i < frames; ++i) {
+        auto r = ng.send(netgear::test::peer_frame(i, w, h), {{"i", i}});
+        const char* what = c.pattern == netgear::Pattern::PubSub ? "SENT" : r.delivered ? "ACK" : "LOST";
+        std::printf("%s %ld\n", what, i);
+      }
+      ng.close();
+      std::printf("DONE\n");
+      return 0;
+    }
+    std::printf("READY\n");
+    long got = 0;
+    while (auto f = ng.recv()) {
+      const auto i = f->message.value("i", std::int64_t{-1});
+      bool ok = true;
+      if (!c.options.jpeg_compression) {
+        cv::Mat expect = netgear::test::peer_frame(i, f->image.cols, f->image.rows);
+        ok = f->image.type() == expect.type() && cv::norm(f->image, expect, cv::NORM_INF) == 0;
+      }
+      std::printf("FRAME %lld %s\n", static_cast<long long>(i), ok ? "ok" : "bad");
+      if (frames > 0 && ++got >= frames) break;
+    }
+    std::printf("END %s\n", std::string(netgear::to_string(ng.end_reason())).c_str());
+    auto s = ng.stats();
+    std::printf("STATS frames=%llu reconnects=%llu malformed=%llu\n", static_cast<unsigned long long>(s.frames),
+                static_cast<unsigned long long>(s.reconnects), static_cast<unsigned long long>(s.dropped_malformed));
+    ng.close();
+    return 0;
+  } catch (const netgear::Error& e) {
+    std::fprintf(stderr, "netgear_test_peer: %s\n", e.what());
+    std::printf("ERROR %s\n", e.what());
+    return 1;
+  }
+}

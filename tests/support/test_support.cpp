@@ -1,0 +1,207 @@
+#include "support/test_support.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <opencv2/core.hpp>
+
+extern char** environ;
+
+namespace netgear::test {
+
+std::string cli_path() { return NETGEAR_CLI_PATH; }
+std::string peer_path() { return NETGEAR_PEER_PATH; }
+
+Child::Child(std::vector<std::string> argv, std::vector<std::string> extra_env) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  for (auto& e : extra_env) env_store.push_back(e);
+  std::vector<char*> env;
+  for (auto& e : env_store) env.push_back(e.data());
+  env.push_back(nullptr);
+
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::execve(args[0], args.data(), env.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+}
+
+Child::~Child() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void Child::signal(int sig) {
+  if (!reaped_) ::kill(pid_, sig);
+}
+
+void Child::pump(int timeout_ms) {
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  int n = ::poll(fds, 2, timeout_ms);
+  if (n <= 0) return;
+  char buf[65536];
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+    ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+    if (r > 0) {
+      (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(r));
+    } else if (r == 0) {
+      ::close(fds[i].fd);
+      (i == 0 ? out_fd_ : err_fd_) = -1;
+    }
+  }
+}
+
+bool Child::running() {
+  if (reaped_) return false;
+  int st = 0;
+  pid_t r = ::waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    status_ = st;
+    return false;
+  }
+  return true;
+}
+
+ExitStatus Child::wait(std::chrono::milliseconds timeout) {
+  ExitStatus s;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      s.timed_out = true;
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status_, 0);
+      reaped_ = true;
+      break;
+    }
+    if (out_fd_ >= 0 || err_fd_ >= 0) {
+      pump(10);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  // Collect what is left in the pipes (bounded: the child is gone, so they reach EOF).
+  const auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while ((out_fd_ >= 0 || err_fd_ >= 0) && std::chrono::steady_clock::now() < drain_until) pump(10);
+  if (WIFEXITED(status_)) s.exit_code = WEXITSTATUS(status_);
+  if (WIFSIGNALED(status_)) s.signal = WTERMSIG(status_);
+  s.out = out_;
+  s.err = err_;
+  return s;
+}
+
+bool Child::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (out_.find(text) != std::string::npos) return true;
+    if (out_fd_ < 0 && err_fd_ < 0) return false;
+    pump(10);
+  }
+  return out_.find(text) != std::string::npos;
+}
+
+std::string Child::output() {
+  pump(0);
+  return out_;
+}
+
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string unique_ipc_prefix() {
+  static std::atomic<int> n{0};
+  return "/tmp/netgear-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+cv::Mat random_mat(const std::vector<int>& sizes, int type, unsigned seed) {
+  cv::Mat m(static_cast<int>(sizes.size()), sizes.data(), type);
+  std::mt19937 gen(seed);
+  auto* p = m.data;
+  const std::size_t n = m.total() * m.elemSize();
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<uchar>(gen());
+  // Random bytes can make NaNs, and NaN != NaN would break comparisons through cv::norm; tests
+  // compare bytes (same_mat), so keep them.
+  return m;
+}
+
+cv::Mat random_mat(int rows, int cols, int type, unsigned seed) { return random_mat({rows, cols}, type, seed); }
+
+bool same_mat(const cv::Mat& a, const cv::Mat& b) {
+  if (a.dims != b.dims || a.type() != b.type()) return false;
+  for (int i = 0; i < a.dims; ++i) {
+    if (a.size[i] != b.size[i]) return false;
+  }
+  cv::Mat ca = a.isContinuous() ? a : a.clone();
+  cv::Mat cb = b.isContinuous() ? b : b.clone();
+  return std::memcmp(ca.data, cb.data, ca.total() * ca.elemSize()) == 0;
+}
+
+Config config(bool receive_mode, Pattern pattern, Protocol protocol, const std::string& port,
+              const std::string& ipc_prefix) {
+  Config c;
+  c.receive_mode = receive_mode;
+  c.pattern = pattern;
+  c.protocol = protocol;
+  c.port = port;
+  if (protocol == Protocol::Tcp) {
+    c.address = "127.0.0.1";
+  } else {
+    c.address = ipc_prefix.empty() ? unique_ipc_prefix() : ipc_prefix;
+  }
+  c.options.request_timeout = std::chrono::milliseconds(1000);
+  c.options.max_retries = 5;
+  return c;
+}
+
+}  // namespace netgear::test

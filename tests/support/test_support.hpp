@@ -1,0 +1,82 @@
+// Test support: child processes, free ports and endpoints, frames, waiting on conditions.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "netgear/netgear.hpp"
+
+namespace netgear::test {
+
+using namespace std::chrono_literals;
+
+/// Path of the `netgear` command-line tool and of the test peer program (tests/support/test_peer.cpp).
+std::string cli_path();
+std::string peer_path();
+
+/// How a child process ended.
+struct ExitStatus {
+  bool timed_out = false;  ///< wait() hit its time limit and killed the child
+  int exit_code = -1;      ///< exit code, or -1 when killed by a signal
+  int signal = 0;          ///< signal that ended it, or 0
+  std::string out;         ///< everything it wrote to stdout
+  std::string err;         ///< everything it wrote to stderr
+  bool ok() const { return !timed_out && exit_code == 0; }
+};
+
+/// A child process (fork + exec) whose stdout and stderr are collected. The destructor kills it
+/// (SIGKILL) if it still runs.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> argv, std::vector<std::string> extra_env = {});
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  bool running();
+  /// Waits for the child to exit; after `timeout` it is killed and timed_out is set.
+  ExitStatus wait(std::chrono::milliseconds timeout);
+  /// Waits (bounded) until the child's stdout contains `text`; false on time-out or exit.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
+  /// stdout collected so far.
+  std::string output();
+
+ private:
+  void pump(int timeout_ms);
+  pid_t pid_ = -1;
+  int out_fd_ = -1, err_fd_ = -1;
+  std::string out_, err_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_tcp_port();
+/// A fresh ipc path prefix under /tmp (the endpoint is ipc://<prefix>:<port>).
+std::string unique_ipc_prefix();
+
+/// Calls `pred` until it returns true or `timeout` passes; returns its last result.
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+/// A matrix of the given type and size filled with random bytes (deterministic per seed).
+cv::Mat random_mat(int rows, int cols, int type, unsigned seed = 1);
+/// Same, n-dimensional.
+cv::Mat random_mat(const std::vector<int>& sizes, int type, unsigned seed = 1);
+
+/// true when both matrices have the same dims, sizes, type and bytes.
+bool same_mat(const cv::Mat& a, const cv::Mat& b);
+
+/// A Config for a sender/receiver pair on tcp 127.0.0.1:<port> or ipc, with short time-outs.
+Config config(bool receive_mode, Pattern pattern, Protocol protocol, const std::string& port,
+              const std::string& ipc_prefix = {});
+
+}  // namespace netgear::test
