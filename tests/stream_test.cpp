@@ -1,5 +1,6 @@
 // Sender and receiver in one process (threads), over real ZeroMQ sockets on 127.0.0.1 and ipc.
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -284,6 +285,34 @@ TEST(Ipv6, LoopbackWorks) {
   auto f = rx.recv(5s);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->message, "v6");
+}
+
+}  // namespace
+}  // namespace netgear
+
+namespace netgear {
+namespace {
+
+TEST(ReceiverThread, AnErrorInTheThreadReachesTheCaller) {
+  // The receiver re-binds after a silent period; make that re-bind fail by removing the folder
+  // of its ipc socket. recv() must rethrow the error instead of hanging or ending quietly.
+  char dir_template[] = "/tmp/netgear-test-dir-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  Config c = config(true, Pattern::Pair, Protocol::Ipc, "5555", dir + "/sock");
+  c.options.request_timeout = std::chrono::milliseconds(20);
+  c.options.max_retries = 0;
+  NetGear rx(c);
+  ASSERT_EQ(std::system(("rm -rf " + dir).c_str()), 0);
+  try {
+    while (rx.recv(std::chrono::seconds(10))) {
+    }
+    FAIL() << "recv() ended without an error; end reason: " << to_string(rx.end_reason());
+  } catch (const ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("receiver binds"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rx.end_reason(), EndReason::Failed);
+  EXPECT_THROW(rx.recv(std::chrono::milliseconds(10)), ConnectionError);  // and again: it stays visible
 }
 
 }  // namespace

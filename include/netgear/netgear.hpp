@@ -30,16 +30,16 @@ struct Config {
   /// Receiver: the address to bind, default "*" (every interface). Sender: the receiver's address,
   /// default "localhost". For ipc both sides give the same path prefix, default "/tmp/netgear".
   /// IPv6 addresses are written plainly ("::1").
-  std::string address;
+  std::string address{};
   /// Port (any text vidgear would take; for ipc it is part of the path). Default "5555".
-  std::string port;
+  std::string port{};
   Protocol protocol = Protocol::Tcp;
   Pattern pattern = Pattern::Pair;
   /// true: this instance receives (recv()); false: it sends (send()).
   bool receive_mode = false;
   /// Log through spdlog (logger "netgear"). Off: nothing is logged.
   bool logging = false;
-  Options options;
+  Options options{};
 };
 
 /// A frame as recv() hands it out.

@@ -54,7 +54,7 @@ struct Options {
   // --- PUB/SUB --------------------------------------------------------------------------------
   /// Pattern 2 receiver: end the stream (EndReason::SubscriberTimeout) after this long without a
   /// frame. Unset: wait for ever.
-  std::optional<std::chrono::milliseconds> subscriber_timeout;
+  std::optional<std::chrono::milliseconds> subscriber_timeout{};
 
   // --- JPEG compression -----------------------------------------------------------------------
   /// Compress 8-bit frames as JPEG before sending (libjpeg-turbo). Frames JPEG cannot carry (not
@@ -62,7 +62,7 @@ struct Options {
   bool jpeg_compression = true;
   /// Pixel order of the frames given to send(). Unset: by channel count (1 GRAY, 3 BGR, 4 BGRA).
   /// A colorspace that does not match a frame's channel count makes send() throw FrameError.
-  std::optional<Colorspace> jpeg_compression_colorspace;
+  std::optional<Colorspace> jpeg_compression_colorspace{};
   /// JPEG quality, 10..100.
   int jpeg_compression_quality = 90;
   /// Fast (less accurate) DCT, for encoding and decoding.
@@ -75,11 +75,11 @@ struct Options {
   bool multiserver_mode = false;    ///< patterns 1/2: many senders, one receiver
   bool multiclient_mode = false;    ///< patterns 1/2: one sender, many receivers
   int secure_mode = 0;              ///< 0 none, 1 StoneHouse, 2 IronHouse (CurveZMQ)
-  std::string custom_cert_location;  ///< folder of the key set; empty: the home folder
+  std::string custom_cert_location{};  ///< folder of the key set; empty: the home folder
   bool overwrite_cert = false;       ///< sender: generate a fresh key set
-  std::string ssh_tunnel_mode;       ///< sender: "[user@]host[:port]" of an SSH server; empty: off
-  std::string ssh_tunnel_pwd;        ///< SSH password
-  std::string ssh_tunnel_keyfile;    ///< SSH private key file
+  std::string ssh_tunnel_mode{};       ///< sender: "[user@]host[:port]" of an SSH server; empty: off
+  std::string ssh_tunnel_pwd{};        ///< SSH password
+  std::string ssh_tunnel_keyfile{};    ///< SSH private key file
 
   // --- Receiver queue (not in vidgear) --------------------------------------------------------
   /// Frames the receiver holds for recv(). When full, patterns 0/1 stop acknowledging until the

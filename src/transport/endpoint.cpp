@@ -1,6 +1,10 @@
 #include "transport/endpoint.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 
 namespace netgear::transport {
 
@@ -78,13 +82,6 @@ void validate(const Config& c) {
   if (ssh) unsupported("ssh_tunnel_mode");
 }
 
-}  // namespace netgear::transport
-
-#include <sys/stat.h>
-
-#include <thread>
-
-namespace netgear::transport {
 
 namespace {
 
@@ -194,6 +191,12 @@ void wait_ipc_released(const Config& c, const std::string& endpoint) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+}
+
+void remove_ipc_file(const std::string& endpoint) noexcept {
+  const std::string path = ipc_path(endpoint);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
 }
 
 }  // namespace netgear::transport

@@ -1,7 +1,11 @@
 // Endpoints and socket roles (wire-protocol.md, "Roles, sockets, endpoints").
 #pragma once
 
+#include <chrono>
 #include <string>
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "netgear/netgear.hpp"
 
@@ -21,13 +25,6 @@ bool needs_ipv6(const Config& c);
 /// not provide. Throws OptionError (naming both settings for a forbidden pair) or UnsupportedError.
 void validate(const Config& c);
 
-}  // namespace netgear::transport
-
-#include <chrono>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
-
-namespace netgear::transport {
 
 /// Creates the socket for this side and pattern with every option applied (wire-protocol.md), then
 /// binds (receiver) or connects (sender). Used for the first socket and for every re-created one,
@@ -47,5 +44,8 @@ void close_now(zmq::socket_t& s);
 /// After a receiver's ipc socket was closed: waits (bounded) until its socket file is gone, so that
 /// a re-bind cannot lose its new file to the old socket's clean-up. Does nothing for tcp.
 void wait_ipc_released(const Config& c, const std::string& endpoint);
+
+/// Removes a receiver's ipc socket file after its socket is closed (only if it is a socket).
+void remove_ipc_file(const std::string& endpoint) noexcept;
 
 }  // namespace netgear::transport

@@ -116,14 +116,14 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   }
 
   if (problem.empty() && header.terminate) {
-    if (config_.pattern == Pattern::ReqRep) reply(wire::kTerminationReply);
+    if (config_.pattern == Pattern::ReqRep) reply(zmq::message_t(wire::kTerminationReply));
     log_->info("the sender ended the stream");
     end(EndReason::Terminated);
     return false;
   }
   // Acknowledge before decoding: the sender prepares its next frame while this one is decoded.
   // Malformed messages are acknowledged too, so that a REP socket stays in step.
-  if (sync) reply(ack_);
+  if (sync) reply_ack();
   if (problem.empty() && parts.size() != 2) {
     problem = "expected 2 parts (header, payload), got " + std::to_string(parts.size());
   }
@@ -160,16 +160,20 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   return true;
 }
 
-void Receiver::reply(std::string_view text) {
+void Receiver::reply(zmq::message_t msg) {
   // Never block on a reply: a PAIR whose peer is gone would wait for ever.
   try {
-    if (!socket_.send(zmq::buffer(text), zmq::send_flags::dontwait)) {
-      log_->debug("reply not sent: the sender is gone");
-    }
+    if (!socket_.send(msg, zmq::send_flags::dontwait)) log_->debug("reply not sent: the sender is gone");
   } catch (const zmq::error_t& e) {
     if (is_term(e)) throw;
     log_->debug("reply not sent: {}", e.what());
   }
+}
+
+void Receiver::reply_ack() {
+  // The acknowledgement text never changes: hand ZeroMQ the member's bytes as a constant message
+  // (no free function), which it sends without allocating or copying.
+  reply(zmq::message_t(const_cast<char*>(ack_.data()), ack_.size(), nullptr));
 }
 
 void Receiver::drop(const std::string& why) {
@@ -246,6 +250,9 @@ void Receiver::close() noexcept {
     ctx_.close();
   } catch (const std::exception&) {
   }
+  // A context shut down while its ipc listener is open does not unlink the socket file; remove it
+  // so closed receivers leave nothing behind in the file system.
+  if (config_.protocol == Protocol::Ipc) remove_ipc_file(endpoint_);
 }
 
 Stats Receiver::stats() const {

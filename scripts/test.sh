@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the dependencies (Debian 12 packages), builds NetGear with -Wall -Wextra -Werror and
+# runs every test. Options:
+#   --sanitize   also build and test with AddressSanitizer + UndefinedBehaviorSanitizer
+#   --bench      also run the quick benchmark (netgear bench --quick --json)
+#   --all        both (this is what CI runs: .ci/run)
+#   --no-deps    skip the dependency check
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sanitize=0 bench=0 deps=1
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    --bench) bench=1 ;;
+    --all) sanitize=1; bench=1 ;;
+    --no-deps) deps=0 ;;
+    *) echo "usage: scripts/test.sh [--sanitize] [--bench] [--all] [--no-deps]" >&2; exit 2 ;;
+  esac
+done
+
+[ "$deps" = 1 ] && scripts/install-deps.sh
+jobs=$(nproc)
+
+build_and_test() {  # build-dir, extra cmake args...
+  local dir=$1; shift
+  echo "== configure $dir $*"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  echo "== build $dir"
+  cmake --build "$dir" -j "$jobs"
+  echo "== test $dir"
+  ctest --test-dir "$dir" --output-on-failure --timeout 600
+}
+
+start=$(date +%s)
+build_and_test build
+if [ "$sanitize" = 1 ]; then
+  # Leaks are checked too; ZeroMQ's and OpenCV's own one-time allocations are not reported
+  # because they are still reachable at exit.
+  export ASAN_OPTIONS=abort_on_error=1:detect_stack_use_after_return=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  build_and_test build-sanitize -DNETGEAR_SANITIZE=address,undefined -DNETGEAR_BUILD_BENCH=OFF -DNETGEAR_BUILD_EXAMPLES=OFF
+fi
+if [ "$bench" = 1 ]; then
+  echo "== netgear bench --quick --json"
+  timeout 300 build/apps/netgear/netgear bench --quick --json
+fi
+echo "== all done in $(( $(date +%s) - start )) s"
