@@ -1,0 +1,44 @@
+// `netgear` subcommands: send, recv, demo.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "netgear/netgear.hpp"
+#include "source.hpp"
+
+namespace netgear::cli {
+
+class StatusLine;
+
+/// What main() runs after a successful parse; returns the exit code.
+using Action = std::function<int()>;
+
+/// Each adds its subcommand to `root`; when it is chosen, parsing sets `action`.
+void register_send(CLI::App& root, Action& action);
+void register_recv(CLI::App& root, Action& action);
+void register_demo(CLI::App& root, Action& action);
+
+/// How a sending loop ended.
+struct SendOutcome {
+  std::uint64_t attempted = 0;  ///< frames handed to send()
+  double seconds = 0;
+  std::string end_reason;       ///< frames, seconds, end_of_source, signal, stopped, failed
+  std::string error;            ///< what failed (end_reason "failed")
+};
+
+/// Sends frames from `source` paced at `fps` (0: no pacing) until `frames` (0: no limit) or
+/// `seconds` (0: no limit) is reached, the source ends, a signal arrives or `stop` becomes true.
+/// Each frame's message is {"frame": n, "fps": fps (when paced), "t_send": wall-clock seconds}.
+/// Errors from send() end the loop (reported in the outcome). Does not close `ng`.
+SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_t frames, double seconds,
+                      const std::atomic<bool>* stop, StatusLine* status);
+
+/// "summary: 300 frames sent, 0 lost, ..." for a sender (call after ng.close()).
+std::string send_summary_line(const SendOutcome& o, const Stats& st, const char* prefix = "summary");
+
+}  // namespace netgear::cli

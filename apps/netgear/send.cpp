@@ -1,0 +1,164 @@
+// `netgear send`.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+namespace netgear::cli {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct SendArgs {
+  NetgearFlags net;
+  SourceSpec source;
+  double fps = 0;
+  std::uint64_t frames = 0;
+  CLI::Option* fps_opt = nullptr;
+  CLI::Option* width_opt = nullptr;
+  CLI::Option* height_opt = nullptr;
+};
+
+std::string pace_text(double fps) { return fps > 0 ? fixed(fps, 2) + " fps" : "as fast as possible"; }
+
+int run_send(SendArgs& a) {
+  const Config cfg = build_config(a.net, false);
+  a.source.size_given = a.width_opt->count() > 0 || a.height_opt->count() > 0;
+  auto source = open_source(a.source);
+  const double fps = a.fps_opt->count() > 0 ? a.fps : source->native_fps();
+
+  NetGear ng(cfg);
+  StatusLine status;
+  status.line("netgear send: " + source->describe() + " -> " + ng.endpoint() + " (pattern " +
+              std::string(to_string(cfg.pattern)) + ", " + pace_text(fps) +
+              (a.frames ? ", " + std::to_string(a.frames) + " frames" : std::string()) + ")");
+  SendOutcome o = send_loop(ng, *source, fps, a.frames, 0, nullptr, &status);
+  ng.close();  // sends the termination message
+  status.finish();
+  if (o.end_reason == "signal") {
+    status.line(std::string("stopping: ") + (stop_signal() == SIGINT ? "SIGINT" : "SIGTERM") + " received");
+  }
+  print_line(send_summary_line(o, ng.stats()));
+  if (!o.error.empty()) {
+    std::fprintf(stderr, "netgear: error: %s\n", o.error.c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_t frames, double seconds,
+                      const std::atomic<bool>* stop, StatusLine* status) {
+  SendOutcome o;
+  Pacer pacer(fps);
+  cv::Mat frame;
+  const auto start = Clock::now();
+  const auto end_at = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  // Live rate over the last second.
+  auto tick_t = start;
+  if (status) status->defer(start);
+  std::uint64_t tick_frames = 0, tick_bytes = 0;
+  try {
+    for (;;) {
+      if (stop_requested()) {
+        o.end_reason = "signal";
+        break;
+      }
+      if (stop && stop->load()) {
+        o.end_reason = "stopped";
+        break;
+      }
+      if (frames > 0 && o.attempted >= frames) {
+        o.end_reason = "frames";
+        break;
+      }
+      if (seconds > 0 && Clock::now() >= end_at) {
+        o.end_reason = "seconds";
+        break;
+      }
+      if (!source.next(frame)) {
+        o.end_reason = "end_of_source";
+        break;
+      }
+      pacer.wait();
+      if (stop_requested()) {
+        o.end_reason = "signal";
+        break;
+      }
+      json message = {{"frame", o.attempted}};
+      if (fps > 0) message["fps"] = fps;
+      message["t_send"] = wall_seconds();  // last: right before send()
+      ng.send(frame, message);
+      ++o.attempted;
+
+      const auto now = Clock::now();
+      if (status && status->due(now)) {
+        const Stats st = ng.stats();
+        const double dt = std::chrono::duration<double>(now - tick_t).count();
+        const double rate = dt > 0 ? static_cast<double>(o.attempted - tick_frames) / dt : 0.0;
+        const double mbps = dt > 0 ? static_cast<double>(st.bytes - tick_bytes) * 8.0 / 1e6 / dt : 0.0;
+        tick_t = now;
+        tick_frames = o.attempted;
+        tick_bytes = st.bytes;
+        status->show("send: " + std::to_string(o.attempted) + " frames | " + fixed(rate, 1) + " fps | " +
+                         fixed(mbps, 2) + " Mbit/s | lost " + std::to_string(st.frames_lost) + " | reconnects " +
+                         std::to_string(st.reconnects),
+                     now);
+      }
+    }
+  } catch (const std::exception& e) {
+    o.end_reason = "failed";
+    o.error = one_line(e.what());
+  }
+  o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return o;
+}
+
+std::string send_summary_line(const SendOutcome& o, const Stats& st, const char* prefix) {
+  const double fps = o.seconds > 0 ? static_cast<double>(o.attempted) / o.seconds : 0.0;
+  const double mbps = o.seconds > 0 ? static_cast<double>(st.bytes) * 8.0 / 1e6 / o.seconds : 0.0;
+  return std::string(prefix) + ": " + std::to_string(st.frames) + " frames sent, " + std::to_string(st.frames_lost) +
+         " lost, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
+         " Mbit/s, " + fixed(o.seconds, 2) + " s, end: " + o.end_reason;
+}
+
+void register_send(CLI::App& root, Action& action) {
+  auto args = std::make_shared<SendArgs>();
+  CLI::App* sub = root.add_subcommand(
+      "send", "send frames to a receiver (the sender connects to the receiver's --address and --port)");
+  sub->add_option("--source", args->source.source,
+                  "where frames come from: 'pattern' (built-in moving test pattern), a video file, a folder of "
+                  "images (sorted by name), camera:N or /dev/videoN (V4L2). Default pattern")
+      ->type_name("SOURCE")
+      ->group("Source");
+  args->width_opt = sub->add_option("--width", args->source.width,
+                                    "frame width in pixels: the pattern's size (default 640); files and folders are "
+                                    "resized, cameras asked for it, when given")
+                        ->type_name("PIXELS")
+                        ->check(CLI::Range(16, 16384))
+                        ->group("Source");
+  args->height_opt = sub->add_option("--height", args->source.height, "frame height in pixels (default 480), as --width")
+                         ->type_name("PIXELS")
+                         ->check(CLI::Range(16, 16384))
+                         ->group("Source");
+  args->fps_opt = sub->add_option("--fps", args->fps,
+                                  "frames per second to send at; 0 = as fast as possible. Default: the source's own "
+                                  "rate (pattern and folders 30, files their recorded rate, cameras their own pace)")
+                      ->type_name("FPS")
+                      ->check(CLI::Range(0.0, 10000.0))
+                      ->group("Source");
+  sub->add_option("--frames", args->frames, "stop after N frames (0 = no limit). Default 0")
+      ->type_name("N")
+      ->group("Source");
+  sub->add_flag("--loop", args->source.loop, "replay a video file or folder from the start when it ends")
+      ->group("Source");
+  add_netgear_flags(*sub, args->net, Role::Sender);
+  sub->footer(exit_codes_help());
+  sub->callback([args, &action] { action = [args] { return run_send(*args); }; });
+}
+
+}  // namespace netgear::cli
