@@ -1,0 +1,159 @@
+#include "baselines.hpp"
+
+#include <atomic>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+
+#include <turbojpeg.h>
+
+namespace netgear::bench {
+
+double JpegBaseline::pipeline_fps() const {
+  const double worst = std::max(encode_ms, decode_ms);
+  return worst > 0 ? 1000.0 / worst : 0.0;
+}
+
+double JpegBaseline::serial_fps() const {
+  const double both = encode_ms + decode_ms;
+  return both > 0 ? 1000.0 / both : 0.0;
+}
+
+namespace {
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
+// One TurboJPEG compressor and decompressor with their buffers allocated once, as NetGear keeps
+// them for a connection's life.
+class Codec {
+ public:
+  explicit Codec(FrameSize size)
+      : size_(size),
+        enc_(tjInitCompress()),
+        dec_(tjInitDecompress()),
+        cap_(tjBufSize(size.width, size.height, TJSAMP_422)),
+        jpeg_(cap_),
+        pixels_(size.raw_bytes()) {
+    if (!enc_ || !dec_) throw std::runtime_error("TurboJPEG: cannot create a handle");
+  }
+  ~Codec() {
+    if (enc_) tjDestroy(enc_);
+    if (dec_) tjDestroy(dec_);
+  }
+  Codec(const Codec&) = delete;
+  Codec& operator=(const Codec&) = delete;
+
+  // NetGear's settings: 4:2:2, quality 90, fast DCT. Returns the compressed size.
+  std::size_t encode(const cv::Mat& f) {
+    unsigned char* out = jpeg_.data();
+    unsigned long out_size = cap_;
+    if (tjCompress2(enc_, f.data, f.cols, static_cast<int>(f.step[0]), f.rows, TJPF_BGR, &out, &out_size,
+                    TJSAMP_422, 90, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
+      throw std::runtime_error(std::string("tjCompress2: ") + tjGetErrorStr2(enc_));
+    }
+    return out_size;
+  }
+  const unsigned char* last_jpeg() const { return jpeg_.data(); }
+
+  void decode(const std::vector<unsigned char>& j) {
+    if (tjDecompress2(dec_, j.data(), j.size(), pixels_.data(), size_.width, size_.width * 3, size_.height,
+                      TJPF_BGR, TJFLAG_FASTDCT) != 0) {
+      throw std::runtime_error(std::string("tjDecompress2: ") + tjGetErrorStr2(dec_));
+    }
+  }
+
+ private:
+  FrameSize size_;
+  tjhandle enc_;
+  tjhandle dec_;
+  unsigned long cap_;
+  std::vector<unsigned char> jpeg_;
+  std::vector<unsigned char> pixels_;
+};
+
+}  // namespace
+
+JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
+                          std::chrono::milliseconds budget) {
+  if (ring.empty()) throw std::runtime_error("measure_jpeg: empty ring");
+  Codec codec(size);
+  std::vector<std::vector<unsigned char>> jpegs(ring.size());
+
+  JpegBaseline b;
+  b.size = size;
+  // Warm-up, and the compressed frames for the decoder.
+  double bytes = 0;
+  for (std::size_t i = 0; i < ring.size(); ++i) {
+    const std::size_t n = codec.encode(ring[i]);
+    jpegs[i].assign(codec.last_jpeg(), codec.last_jpeg() + n);
+    bytes += static_cast<double>(n);
+    codec.decode(jpegs[i]);
+  }
+  b.jpeg_bytes = bytes / static_cast<double>(ring.size());
+
+  const double budget_ms = static_cast<double>(budget.count());
+  std::vector<double> times;
+  times.reserve(100000);
+  auto t_start = Clock::now();
+  for (std::size_t k = 0; ms_since(t_start) < budget_ms || times.size() < ring.size(); ++k) {
+    const auto t0 = Clock::now();
+    codec.encode(ring[k % ring.size()]);
+    times.push_back(ms_since(t0));
+  }
+  b.samples = times.size();
+  b.encode_ms = mean(times);
+  b.encode_p50_ms = quantile(times, 0.5);
+
+  times.clear();
+  t_start = Clock::now();
+  for (std::size_t k = 0; ms_since(t_start) < budget_ms || times.size() < ring.size(); ++k) {
+    const auto t0 = Clock::now();
+    codec.decode(jpegs[k % jpegs.size()]);
+    times.push_back(ms_since(t0));
+  }
+  b.decode_ms = mean(times);
+  b.decode_p50_ms = quantile(times, 0.5);
+  b.samples = std::min(b.samples, times.size());
+  if (budget.count() == 0) return b;
+
+  // Both at once, as a sender and a receiver would run them.
+  Codec other(size);
+  std::atomic<bool> go{false}, stop{false};
+  std::size_t decoded = 0;
+  std::exception_ptr error;
+  std::thread decoder([&] {
+    try {
+      while (!go) std::this_thread::yield();
+      for (std::size_t k = 0; !stop; ++k, ++decoded) other.decode(jpegs[k % jpegs.size()]);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  std::size_t encoded = 0;
+  go = true;
+  t_start = Clock::now();
+  try {
+    for (std::size_t k = 0; ms_since(t_start) < budget_ms; ++k, ++encoded)
+      codec.encode(ring[k % ring.size()]);
+  } catch (...) {
+    stop = true;
+    decoder.join();
+    throw;
+  }
+  stop = true;
+  const double elapsed_s = ms_since(t_start) / 1000.0;
+  decoder.join();
+  if (error) std::rethrow_exception(error);
+  b.concurrent_fps = static_cast<double>(std::min(encoded, decoded)) / elapsed_s;
+  return b;
+}
+
+}  // namespace netgear::bench

@@ -1,0 +1,33 @@
+// Bare TurboJPEG baseline of `netgear bench`: encode and decode of the very frames the senders
+// send, with NetGear's settings (4:2:2, quality 90, fast DCT), into pre-allocated buffers.
+#pragma once
+
+#include <chrono>
+
+#include "common.hpp"
+
+namespace netgear::bench {
+
+struct JpegBaseline {
+  FrameSize size;
+  std::size_t samples = 0;  // encodes (and decodes) timed
+  double jpeg_bytes = 0;    // mean compressed size over the ring
+  double encode_ms = 0;     // mean
+  double encode_p50_ms = 0;
+  double decode_ms = 0;  // mean
+  double decode_p50_ms = 0;
+  /// Encoder and decoder on two cores at once: 1 / max(encode, decode).
+  double pipeline_fps() const;
+  /// One core doing both: 1 / (encode + decode).
+  double serial_fps() const;
+  /// Measured, not computed: an encoding thread and a decoding thread running at the same time
+  /// (as NetGear's sender and receiver do), min of their rates. Equals pipeline_fps() on an idle
+  /// machine with two free cores; lower when other work competes for the CPUs.
+  double concurrent_fps = 0;
+};
+
+/// Times tjCompress2 / tjDecompress2 over `ring` for about `budget` each, one after the other,
+/// then both at once on two threads for another `budget`. Throws on a TurboJPEG error.
+JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring, std::chrono::milliseconds budget);
+
+}  // namespace netgear::bench

@@ -1,0 +1,743 @@
+// `netgear bench`: NetGear's throughput and latency over a matrix of cases, each next to bounds
+// measured in the same run (bare libzmq PAIR moving the same bytes, bare TurboJPEG on the same
+// frames). Sender and receiver are separate processes: this executable re-started with hidden
+// subcommands (peers.cpp). docs/benchmarks.md explains the numbers.
+#include "bench.hpp"
+
+#include <signal.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <zmq.h>
+#include <nlohmann/json.hpp>
+
+#include "baselines.hpp"
+#include "common.hpp"
+#include "process.hpp"
+
+namespace netgear::bench {
+
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using ms = std::chrono::milliseconds;
+
+struct BenchOptions {
+  bool quick = false;
+  bool json_out = false;
+  double warmup_s = -1;  // <0: default for the mode
+  double duration_s = -1;
+  double codec_s = -1;
+  std::vector<int> patterns;
+  std::vector<std::string> transports;
+  std::vector<std::string> sizes;
+  std::vector<std::string> compressions;
+  int ring = 8;
+  int attempts = 2;
+  int repeat = 1;
+  double paced_fps = 100;
+};
+
+struct Settings {
+  ms warmup{};
+  ms duration{};
+  ms codec{};
+  std::vector<int> patterns;
+  std::vector<std::string> transports;
+  std::vector<FrameSize> sizes;
+  std::vector<bool> jpeg;  // false: raw
+  int ring = 8;
+  int attempts = 2;
+  int repeat = 1;
+  double paced_fps = 100;
+};
+
+const char* pattern_name(int p) {
+  switch (p) {
+    case 0:
+      return "pair";
+    case 1:
+      return "reqrep";
+    default:
+      return "pubsub";
+  }
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The 1-minute load average: a benchmark on a busy machine is worth less, so it is printed along.
+double load_average() {
+  double l = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
+    std::fclose(f);
+  }
+  return l;
+}
+
+void progress(const std::string& text) { std::cerr << "[bench] " << text << std::endl; }
+
+// ---------------------------------------------------------------------------------------------
+// Running one receiver/sender pair of child processes.
+
+struct PairOutcome {
+  bool ok = false;
+  std::string error;
+  json result;  // the receiver's "result" object
+  json sender;  // the sender's "sent" object (may be null)
+};
+
+using TxArgs = std::function<std::vector<std::string>(const std::string& ready_token)>;
+
+PairOutcome run_pair_once(const std::string& exe, const std::vector<std::string>& rx_args,
+                          const TxArgs& tx_args, ms window) {
+  PairOutcome out;
+  Child rx, tx;
+  try {
+    rx = Child::spawn(exe, rx_args);
+    auto ready = rx.read_line(Clock::now() + 15s);
+    if (!ready || !starts_with(*ready, "ready ")) {
+      auto st = rx.wait_until(Clock::now() + 1s);
+      out.error = "receiver did not start (" + (st ? describe_status(*st) : std::string("no answer")) + ")";
+    } else {
+      tx = Child::spawn(exe, tx_args(ready->substr(6)));
+      const auto deadline = Clock::now() + window + 10s;
+      std::optional<Clock::time_point> sender_gone;
+      while (Clock::now() < deadline) {
+        auto line = rx.read_line(std::min(deadline, Clock::now() + 250ms));
+        if (line) {
+          if (starts_with(*line, "result ")) {
+            out.result = json::parse(line->substr(7));
+            if (out.result.value("frames", std::uint64_t{0}) == 0) {
+              out.error = "the receiver got no frames";
+            } else if (!out.result.value("complete", false)) {
+              out.error = "the stream ended before the measuring window closed";
+            } else {
+              out.ok = true;
+            }
+            break;
+          }
+          continue;
+        }
+        if (rx.wait_until(Clock::now())) {
+          out.error = "receiver ended without a result";
+          break;
+        }
+        // A sender that died cannot produce the frames the receiver waits for: give the receiver
+        // a moment, then give up instead of waiting for the full deadline.
+        if (!sender_gone && tx.wait_until(Clock::now())) sender_gone = Clock::now();
+        if (sender_gone && Clock::now() - *sender_gone > 2s) {
+          out.error = "sender ended early (" + describe_status(*tx.wait_until(Clock::now())) + ")";
+          break;
+        }
+      }
+      if (!out.ok && out.error.empty()) out.error = "no result within the deadline";
+    }
+  } catch (const std::exception& e) {
+    out.ok = false;
+    out.error = e.what();
+  }
+  // Stop the sender (it closes its NetGear, which ends the receiver's stream), then make sure
+  // both are gone.
+  if (tx.valid()) {
+    tx.signal(SIGTERM);
+    auto st = tx.wait_until(Clock::now() + 5s);
+    if (!st) {
+      tx.kill_now();
+      if (out.ok) progress("warning: sender did not stop within 5 s after SIGTERM; killed");
+    } else if (out.ok && !(WIFEXITED(*st) && WEXITSTATUS(*st) == 0)) {
+      progress("warning: sender " + describe_status(*st));
+    }
+    for (auto& l : tx.drain_lines()) {
+      if (starts_with(l, "sent ")) {
+        try {
+          out.sender = json::parse(l.substr(5));
+        } catch (const std::exception&) {
+        }
+      }
+    }
+  }
+  if (rx.valid() && !rx.wait_until(Clock::now() + 5s)) {
+    rx.kill_now();
+    if (out.ok) progress("warning: receiver did not stop within 5 s; killed");
+  }
+  return out;
+}
+
+PairOutcome run_pair(const Settings& s, const std::string& exe, const std::vector<std::string>& rx_args,
+                     const TxArgs& tx_args) {
+  PairOutcome out;
+  for (int attempt = 1; attempt <= s.attempts; ++attempt) {
+    out = run_pair_once(exe, rx_args, tx_args, s.warmup + s.duration);
+    if (out.ok) break;
+    progress("  attempt " + std::to_string(attempt) + " failed: " + out.error);
+  }
+  return out;
+}
+
+// Several rounds of one measurement -> one: the median of each figure over the rounds that
+// worked (the other fields come from the round with the median rate).
+PairOutcome combine_rounds(const std::vector<PairOutcome>& rounds) {
+  std::vector<const PairOutcome*> ok;
+  for (const auto& r : rounds)
+    if (r.ok) ok.push_back(&r);
+  if (ok.empty()) return rounds.back();
+  if (rounds.size() == 1) return *ok.front();
+  std::sort(ok.begin(), ok.end(), [](const PairOutcome* a, const PairOutcome* b) {
+    return a->result.value("fps", 0.0) < b->result.value("fps", 0.0);
+  });
+  PairOutcome out = *ok[ok.size() / 2];
+  for (const char* key : {"fps", "mbps", "p50_ms", "p99_ms", "mean_ms", "cpu_ms_per_frame"}) {
+    std::vector<double> v;
+    for (const auto* r : ok) v.push_back(r->result.value(key, 0.0));
+    out.result[key] = quantile(v, 0.5);
+  }
+  {
+    std::vector<double> v;
+    for (const auto* r : ok)
+      if (r->sender.is_object()) v.push_back(r->sender.value("cpu_ms_per_frame", 0.0));
+    if (!v.empty() && out.sender.is_object()) out.sender["cpu_ms_per_frame"] = quantile(v, 0.5);
+  }
+  json fps = json::array();
+  for (const auto& r : rounds) fps.push_back(r.ok ? r.result.value("fps", 0.0) : 0.0);
+  out.result["rounds_fps"] = fps;
+  out.result["rounds_ok"] = ok.size();
+  return out;
+}
+
+int child_timeout_s(const Settings& s) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(s.warmup + s.duration).count()) +
+         45;
+}
+
+std::string ipc_base(int n) {
+  return "/tmp/netgear-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+struct ZmqResult {
+  std::string transport;
+  std::string mode;  // "pingpong" or "stream"
+  std::size_t bytes = 0;
+  PairOutcome run;
+  double fps() const { return run.ok ? run.result.value("fps", 0.0) : 0.0; }
+};
+
+// One case with the baselines measured right before it: on a busy machine, measuring a bound and
+// the case close together in time keeps the ratio meaningful.
+struct CaseResult {
+  int pattern = 0;
+  std::string transport;
+  FrameSize size;
+  bool jpeg = false;
+  PairOutcome run;
+  std::size_t payload_bytes = 0;      // raw size, or the mean JPEG size
+  ZmqResult zmq;                      // bare libzmq with payload_bytes messages
+  std::optional<JpegBaseline> codec;  // JPEG cases: bare TurboJPEG on the same frames
+  std::optional<PairOutcome> paced;   // the latency case, again at a fixed, sustainable rate
+  double bound_fps = 0;
+  std::string bound_kind;
+  double ratio = 0;
+  std::string name() const {
+    return std::string(pattern_name(pattern)) + "/" + transport + "/" + size.str() + "/" +
+           (jpeg ? "jpeg" : "raw");
+  }
+  double fps() const { return run.ok ? run.result.value("fps", 0.0) : 0.0; }
+};
+
+struct Target {
+  std::string name;
+  std::string detail;
+  double value = 0;
+  double limit = 0;
+  bool higher_is_better = true;
+  bool ran = false;
+  bool met() const { return ran && (higher_is_better ? value >= limit : value <= limit); }
+};
+
+ZmqResult run_zmq(const Settings& s, const std::string& exe, const std::string& transport,
+                  const std::string& mode, std::size_t bytes, int& ipc_counter) {
+  ZmqResult z{transport, mode, bytes, {}};
+  const std::string path = ipc_base(++ipc_counter) + ".zmq";
+  const std::vector<std::string> common = {"--mode",        mode,
+                                           "--transport",   transport,
+                                           "--size",        std::to_string(bytes),
+                                           "--warmup-ms",   std::to_string(s.warmup.count()),
+                                           "--duration-ms", std::to_string(s.duration.count()),
+                                           "--timeout",     std::to_string(child_timeout_s(s))};
+  std::vector<std::string> rx = {kZmqCommand, "--role", "recv", "--endpoint", path};
+  rx.insert(rx.end(), common.begin(), common.end());
+  z.run = run_pair(s, exe, rx, [&](const std::string& endpoint) {
+    std::vector<std::string> tx = {kZmqCommand, "--role", "send", "--endpoint", endpoint};
+    tx.insert(tx.end(), common.begin(), common.end());
+    return tx;
+  });
+  ::unlink(path.c_str());
+  return z;
+}
+
+PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, const std::string& transport,
+                        FrameSize size, bool jpeg, int& ipc_counter, int interval_us = 0) {
+  const std::string address = ipc_base(++ipc_counter);
+  std::vector<std::string> common = {"--pattern",     std::to_string(pattern),
+                                     "--transport",   transport,
+                                     "--address",     address,
+                                     "--width",       std::to_string(size.width),
+                                     "--height",      std::to_string(size.height),
+                                     "--ring",        std::to_string(s.ring),
+                                     "--warmup-ms",   std::to_string(s.warmup.count()),
+                                     "--duration-ms", std::to_string(s.duration.count()),
+                                     "--timeout",     std::to_string(child_timeout_s(s))};
+  if (jpeg) common.push_back("--jpeg");
+  std::vector<std::string> rx = {kPeerCommand, "--role", "recv", "--port", "0"};
+  const std::vector<std::string> pace = {"--interval-us", std::to_string(interval_us)};
+  rx.insert(rx.end(), common.begin(), common.end());
+  PairOutcome out = run_pair(s, exe, rx, [&](const std::string& port) {
+    std::vector<std::string> tx = {kPeerCommand, "--role", "send", "--port", port};
+    tx.insert(tx.end(), common.begin(), common.end());
+    tx.insert(tx.end(), pace.begin(), pace.end());
+    return tx;
+  });
+  ::unlink((address + ":0").c_str());
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+json codec_json(const JpegBaseline& b) {
+  return {{"size", b.size.str()},
+          {"jpeg_bytes", b.jpeg_bytes},
+          {"encode_ms", b.encode_ms},
+          {"encode_p50_ms", b.encode_p50_ms},
+          {"decode_ms", b.decode_ms},
+          {"decode_p50_ms", b.decode_p50_ms},
+          {"pipeline_fps", b.pipeline_fps()},
+          {"serial_fps", b.serial_fps()},
+          {"concurrent_fps", b.concurrent_fps},
+          {"samples", b.samples}};
+}
+
+double rx_cpu(const PairOutcome& r) { return r.ok ? r.result.value("cpu_ms_per_frame", 0.0) : 0.0; }
+double tx_cpu(const PairOutcome& r) {
+  return r.ok && r.sender.is_object() ? r.sender.value("cpu_ms_per_frame", 0.0) : 0.0;
+}
+
+json zmq_json(const ZmqResult& z) {
+  json e = {{"transport", z.transport}, {"mode", z.mode}, {"bytes", z.bytes}, {"ok", z.run.ok}};
+  if (z.run.ok) {
+    e["fps"] = z.run.result.value("fps", 0.0);
+    e["mbps"] = z.run.result.value("mbps", 0.0);
+    e["rx_cpu_ms_per_frame"] = rx_cpu(z.run);
+    e["tx_cpu_ms_per_frame"] = tx_cpu(z.run);
+    if (z.run.result.contains("rounds_fps")) e["rounds_fps"] = z.run.result["rounds_fps"];
+    if (z.mode == "pingpong") {
+      e["p50_ms"] = z.run.result.value("p50_ms", 0.0);
+      e["p99_ms"] = z.run.result.value("p99_ms", 0.0);
+    }
+  } else {
+    e["error"] = z.run.error;
+  }
+  return e;
+}
+
+json case_json(const CaseResult& c) {
+  const json& r = c.run.result;
+  json j;
+  j["name"] = c.name();
+  j["pattern"] = c.pattern;
+  j["transport"] = c.transport;
+  j["size"] = c.size.str();
+  j["compression"] = c.jpeg ? "jpeg" : "raw";
+  j["ok"] = c.run.ok;
+  if (!c.run.ok) j["error"] = c.run.error;
+  j["fps"] = c.fps();
+  j["mbps"] = c.run.ok ? r.value("mbps", 0.0) : 0.0;
+  j["p50_ms"] = c.run.ok ? r.value("p50_ms", 0.0) : 0.0;
+  j["p99_ms"] = c.run.ok ? r.value("p99_ms", 0.0) : 0.0;
+  j["bound_fps"] = c.bound_fps;
+  j["bound"] = c.bound_kind;
+  j["ratio"] = c.ratio;
+  j["payload_bytes"] = c.payload_bytes;
+  j["frames"] = c.run.ok ? r.value("frames", std::uint64_t{0}) : 0;
+  j["zmq_fps"] = c.zmq.fps();
+  j["rx_cpu_ms_per_frame"] = rx_cpu(c.run);
+  j["tx_cpu_ms_per_frame"] = tx_cpu(c.run);
+  if (c.codec) {
+    j["pipeline_fps"] = c.codec->pipeline_fps();
+    j["serial_fps"] = c.codec->serial_fps();
+    j["concurrent_fps"] = c.codec->concurrent_fps;
+  }
+  if (c.paced && c.paced->ok) {
+    j["paced"] = {{"fps", c.paced->result.value("fps", 0.0)},
+                  {"p50_ms", c.paced->result.value("p50_ms", 0.0)},
+                  {"p99_ms", c.paced->result.value("p99_ms", 0.0)}};
+  }
+  j["receiver"] = r;
+  j["sender"] = c.run.sender;
+  return j;
+}
+
+void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const std::vector<Target>& targets,
+                 const Settings& s, double wall_s, double load_before) {
+  char line[512];
+  os << "NetGear benchmark: " << s.warmup.count() << " ms warm-up + " << s.duration.count()
+     << " ms measured per run, " << s.repeat
+     << " round(s) per case (medians); sender and receiver in separate processes; "
+     << std::thread::hardware_concurrency() << " CPUs, load average " << fmt("%.2f", load_before)
+     << " before / " << fmt("%.2f", load_average()) << " after\n\n";
+  std::snprintf(line, sizeof line, "%-28s %8s %8s %7s %7s %9s  %-13s %6s\n", "case", "fps", "MB/s", "p50 ms",
+                "p99 ms", "bound fps", "bound", "ratio");
+  os << line;
+  for (const auto& c : cases) {
+    if (!c.run.ok) {
+      std::snprintf(line, sizeof line, "%-28s FAILED: %s\n", c.name().c_str(), c.run.error.c_str());
+      os << line;
+      continue;
+    }
+    const json& r = c.run.result;
+    std::snprintf(line, sizeof line, "%-28s %8.1f %8.1f %7.2f %7.2f %9.1f  %-13s %6.2f\n", c.name().c_str(),
+                  c.fps(), r.value("mbps", 0.0), r.value("p50_ms", 0.0), r.value("p99_ms", 0.0), c.bound_fps,
+                  c.bound_kind.c_str(), c.ratio);
+    os << line;
+  }
+
+  os << "\nBaselines, measured right before each case:\n"
+        "  libzmq: bare PAIR, two processes, one-part messages of the case's payload size; pingpong =\n"
+        "          one 35-byte ack per message (bound of patterns 0/1), stream = no ack, HWM 8 (bound of\n"
+        "          pattern 2); p50 = one-way latency (pingpong only)\n"
+        "  TurboJPEG: tjCompress2 4:2:2 q90 fast DCT / tjDecompress2 fast DCT of the same frames, in one\n"
+        "          process; pipeline = 1000/max(enc, dec), serial = 1000/(enc + dec) (enc, dec: means),\n"
+        "          concur = measured rate with an encoding and a decoding thread running at once\n";
+  std::snprintf(line, sizeof line, "%-28s %-8s %8s %9s %8s %7s | %6s %6s %6s %6s %8s %7s %7s\n", "case",
+                "zmq mode", "bytes", "msgs/s", "MB/s", "p50 ms", "enc ms", "p50", "dec ms", "p50", "pipeline",
+                "serial", "concur");
+  os << line;
+  for (const auto& c : cases) {
+    std::string zpart;
+    if (c.zmq.run.ok) {
+      const json& r = c.zmq.run.result;
+      std::snprintf(line, sizeof line, "%-8s %8zu %9.1f %8.1f %7s", c.zmq.mode.c_str(), c.zmq.bytes,
+                    r.value("fps", 0.0), r.value("mbps", 0.0),
+                    c.zmq.mode == "pingpong" ? fmt("%.3f", r.value("p50_ms", 0.0)).c_str() : "-");
+      zpart = line;
+    } else {
+      zpart = "zmq FAILED: " + c.zmq.run.error;
+    }
+    std::string jpart;
+    if (c.codec) {
+      const auto& b = *c.codec;
+      std::snprintf(line, sizeof line, " | %6.3f %6.3f %6.3f %6.3f %8.1f %7.1f %7.1f", b.encode_ms,
+                    b.encode_p50_ms, b.decode_ms, b.decode_p50_ms, b.pipeline_fps(), b.serial_fps(),
+                    b.concurrent_fps);
+      jpart = line;
+    }
+    std::snprintf(line, sizeof line, "%-28s %s%s\n", c.name().c_str(), zpart.c_str(), jpart.c_str());
+    os << line;
+  }
+
+  os << "\nCPU time per frame, ms (whole process, all threads; sender: per send() call): NetGear vs the "
+        "bare\n"
+        "libzmq baseline of the same case; extra = NetGear - bare libzmq - bare TurboJPEG (decode for rx,\n"
+        "encode for tx; JPEG cases), i.e. what the library itself costs per frame\n";
+  std::snprintf(line, sizeof line, "%-28s %9s %9s | %9s %9s | %9s %9s\n", "case", "NG rx", "NG tx", "zmq rx",
+                "zmq tx", "rx extra", "tx extra");
+  os << line;
+  for (const auto& c : cases) {
+    if (!c.run.ok || !c.zmq.run.ok) continue;
+    std::snprintf(line, sizeof line, "%-28s %9.3f %9.3f | %9.3f %9.3f | %+9.3f %+9.3f\n", c.name().c_str(),
+                  rx_cpu(c.run), tx_cpu(c.run), rx_cpu(c.zmq.run), tx_cpu(c.zmq.run),
+                  rx_cpu(c.run) - rx_cpu(c.zmq.run) - (c.codec ? c.codec->decode_ms : 0.0),
+                  tx_cpu(c.run) - tx_cpu(c.zmq.run) - (c.codec ? c.codec->encode_ms : 0.0));
+    os << line;
+  }
+
+  os << "\nTargets\n";
+  for (const auto& t : targets) {
+    if (!t.ran) {
+      os << "  [not run] " << t.name << "\n";
+      continue;
+    }
+    os << "  [" << (t.met() ? "met" : "MISSED") << "] " << t.name << ": " << t.detail << "\n";
+  }
+  os << "\nTotal wall time: " << fmt("%.1f", wall_s) << " s\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Settings resolve(const BenchOptions& o) {
+  Settings s;
+  const double warmup = o.warmup_s >= 0 ? o.warmup_s : (o.quick ? 0.25 : 0.5);
+  const double duration = o.duration_s > 0 ? o.duration_s : (o.quick ? 1.0 : 2.0);
+  const double codec = o.codec_s > 0 ? o.codec_s : (o.quick ? 0.25 : 0.5);
+  s.warmup = ms(static_cast<long>(warmup * 1000));
+  s.duration = ms(std::max(50L, static_cast<long>(duration * 1000)));
+  s.codec = ms(std::max(20L, static_cast<long>(codec * 1000)));
+  s.patterns =
+      !o.patterns.empty() ? o.patterns : (o.quick ? std::vector<int>{0, 2} : std::vector<int>{0, 1, 2});
+  s.transports = !o.transports.empty()
+                     ? o.transports
+                     : (o.quick ? std::vector<std::string>{"tcp"} : std::vector<std::string>{"tcp", "ipc"});
+  const std::vector<std::string> sizes =
+      !o.sizes.empty() ? o.sizes : std::vector<std::string>{"640x480", "1920x1080"};
+  for (const auto& t : sizes) {
+    auto fs = parse_size(t);
+    if (!fs) throw CLI::ValidationError("--sizes", "bad frame size '" + t + "' (expected WxH, e.g. 640x480)");
+    s.sizes.push_back(*fs);
+  }
+  const std::vector<std::string> comps =
+      !o.compressions.empty() ? o.compressions : std::vector<std::string>{"raw", "jpeg"};
+  for (const auto& c : comps) s.jpeg.push_back(c == "jpeg");
+  s.ring = o.ring;
+  s.attempts = std::max(1, o.attempts);
+  s.repeat = std::max(1, o.repeat);
+  s.paced_fps = o.paced_fps;
+  return s;
+}
+
+std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
+  auto find_case = [&](int pattern, const std::string& transport, int w, bool jpeg) -> const CaseResult* {
+    for (const auto& c : cases)
+      if (c.pattern == pattern && c.transport == transport && c.size.width == w && c.jpeg == jpeg && c.run.ok)
+        return &c;
+    return nullptr;
+  };
+  std::vector<Target> targets;
+  {
+    Target t{
+        "1920x1080 raw PAIR tcp >= 0.90 x bare libzmq PAIR ping-pong, same size", "", 0, 0.90, true, false};
+    const CaseResult* c = find_case(0, "tcp", 1920, false);
+    if (c && c->zmq.fps() > 0) {
+      t.ran = true;
+      t.value = c->fps() / c->zmq.fps();
+      t.detail =
+          fmt("%.1f", c->fps()) + " fps / " + fmt("%.1f", c->zmq.fps()) + " msgs/s = " + fmt("%.3f", t.value);
+    }
+    targets.push_back(t);
+  }
+  {
+    Target t{"1920x1080 JPEG PAIR tcp >= 0.85 x TurboJPEG pipeline bound", "", 0, 0.85, true, false};
+    const CaseResult* c = find_case(0, "tcp", 1920, true);
+    if (c && c->codec && c->codec->pipeline_fps() > 0) {
+      t.ran = true;
+      t.value = c->fps() / c->codec->pipeline_fps();
+      t.detail = fmt("%.1f", c->fps()) + " fps / " + fmt("%.1f", c->codec->pipeline_fps()) +
+                 " fps = " + fmt("%.3f", t.value) + " (serial bound " + fmt("%.1f", c->codec->serial_fps()) +
+                 " fps; encoder and decoder threads measured running at once: " +
+                 fmt("%.1f", c->codec->concurrent_fps) + " fps)";
+    }
+    targets.push_back(t);
+  }
+  {
+    Target t{"640x480 JPEG REQ/REP tcp p50 latency <= encode + decode + 0.5 ms", "", 0, 0, false, false};
+    const CaseResult* c = find_case(1, "tcp", 640, true);
+    if (c && c->codec) {
+      const bool paced = c->paced && c->paced->ok;
+      t.ran = true;
+      t.value = paced ? c->paced->result.value("p50_ms", 0.0) : c->run.result.value("p50_ms", 0.0);
+      t.limit = c->codec->encode_p50_ms + c->codec->decode_p50_ms + 0.5;
+      t.detail = "p50 " + fmt("%.3f", t.value) + " ms" +
+                 (paced ? " at " + fmt("%.0f", c->paced->result.value("fps", 0.0)) + " fps" : std::string()) +
+                 " vs " + fmt("%.3f", c->codec->encode_p50_ms) + " + " +
+                 fmt("%.3f", c->codec->decode_p50_ms) + " + 0.5 = " + fmt("%.3f", t.limit) +
+                 " ms (at full speed, " + fmt("%.0f", c->fps()) + " fps: p50 " +
+                 fmt("%.3f", c->run.result.value("p50_ms", 0.0)) + " ms)";
+    }
+    targets.push_back(t);
+  }
+  return targets;
+}
+
+int run_bench(const BenchOptions& o) {
+  const Settings s = resolve(o);
+  const auto t_begin = Clock::now();
+  const double load_before = load_average();
+  const std::string exe = self_exe();
+  int ipc_counter = 0;
+
+  // The frames every sender sends (the children draw the same ring), and their JPEG sizes.
+  std::map<std::string, std::vector<cv::Mat>> rings;
+  std::map<std::string, std::size_t> jpeg_bytes;
+  for (const auto& size : s.sizes) {
+    rings[size.str()] = make_ring(size, s.ring);
+    jpeg_bytes[size.str()] =
+        static_cast<std::size_t>(std::llround(measure_jpeg(size, rings[size.str()], ms(0)).jpeg_bytes));
+  }
+
+  std::vector<CaseResult> cases;
+  const std::size_t total = s.transports.size() * s.sizes.size() * s.patterns.size() * s.jpeg.size();
+  for (const auto& transport : s.transports) {
+    for (const auto& size : s.sizes) {
+      for (int pattern : s.patterns) {
+        for (bool jpeg : s.jpeg) {
+          CaseResult c;
+          c.pattern = pattern;
+          c.transport = transport;
+          c.size = size;
+          c.jpeg = jpeg;
+          c.payload_bytes = jpeg ? jpeg_bytes[size.str()] : size.raw_bytes();
+          progress("case " + std::to_string(cases.size() + 1) + "/" + std::to_string(total) + " " + c.name());
+          if (jpeg) c.codec = measure_jpeg(size, rings[size.str()], s.codec);
+          // Bound and case alternate, round after round, so that both see the same machine.
+          std::vector<PairOutcome> zmq_rounds, rounds;
+          const std::string mode = pattern == 2 ? "stream" : "pingpong";
+          // The latency target's case also runs paced: at full speed a frame may wait for the
+          // receiver to finish decoding the previous one, which is queueing, not overhead.
+          const bool paced = s.paced_fps > 0 && pattern == 1 && transport == "tcp" && jpeg &&
+                             size.width == 640 && size.height == 480;
+          std::vector<PairOutcome> paced_rounds;
+          for (int r = 0; r < s.repeat; ++r) {
+            zmq_rounds.push_back(run_zmq(s, exe, transport, mode, c.payload_bytes, ipc_counter).run);
+            rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter));
+            if (paced) {
+              paced_rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter,
+                                                 static_cast<int>(1e6 / s.paced_fps)));
+            }
+          }
+          if (paced) c.paced = combine_rounds(paced_rounds);
+          c.zmq = ZmqResult{transport, mode, c.payload_bytes, combine_rounds(zmq_rounds)};
+          c.run = combine_rounds(rounds);
+
+          c.bound_fps = c.zmq.fps();
+          c.bound_kind = c.zmq.run.ok ? "zmq " + c.zmq.mode : "none";
+          if (c.codec && (c.bound_fps == 0 || c.codec->pipeline_fps() < c.bound_fps)) {
+            c.bound_fps = c.codec->pipeline_fps();
+            c.bound_kind = "jpeg pipeline";
+          }
+          c.ratio = c.bound_fps > 0 ? c.fps() / c.bound_fps : 0.0;
+          if (c.run.ok) {
+            progress("  " + fmt("%.1f", c.fps()) + " fps, bound " + fmt("%.1f", c.bound_fps) + " (" +
+                     c.bound_kind + "), ratio " + fmt("%.2f", c.ratio));
+          }
+          cases.push_back(std::move(c));
+        }
+      }
+    }
+  }
+
+  const std::vector<Target> targets = evaluate_targets(cases);
+  const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
+  const bool all_ok =
+      std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; });
+
+  if (o.json_out) {
+    json jcases = json::array();
+    json jcodec = json::array();
+    json jzmq = json::array();
+    for (const auto& c : cases) {
+      jcases.push_back(case_json(c));
+      json z = zmq_json(c.zmq);
+      z["case"] = c.name();
+      jzmq.push_back(z);
+      if (c.codec) {
+        json b = codec_json(*c.codec);
+        b["case"] = c.name();
+        jcodec.push_back(b);
+      }
+    }
+    json jt = json::array();
+    for (const auto& t : targets) {
+      json e = {{"name", t.name}, {"ran", t.ran}};
+      if (t.ran) {
+        e["value"] = t.value;
+        e["limit"] = t.limit;
+        e["met"] = t.met();
+        e["detail"] = t.detail;
+      }
+      jt.push_back(e);
+    }
+    utsname u{};
+    ::uname(&u);
+    int zmaj = 0, zmin = 0, zpat = 0;
+    zmq_version(&zmaj, &zmin, &zpat);
+    json out;
+    out["cases"] = jcases;
+    out["baselines"] = {{"turbojpeg", jcodec}, {"zmq_pair", jzmq}};
+    out["targets"] = jt;
+    out["meta"] = {{"quick", o.quick},
+                   {"repeat", s.repeat},
+                   {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
+                   {"duration_s", std::chrono::duration<double>(s.duration).count()},
+                   {"cpus", std::thread::hardware_concurrency()},
+                   {"kernel", std::string(u.release)},
+                   {"machine", std::string(u.machine)},
+                   {"libzmq", std::to_string(zmaj) + "." + std::to_string(zmin) + "." + std::to_string(zpat)},
+                   {"wall_s", wall_s},
+                   {"load_average_before", load_before},
+                   {"load_average_after", load_average()},
+                   {"ok", all_ok}};
+    std::cout << out.dump(2) << std::endl;
+  } else {
+    print_table(std::cout, cases, targets, s, wall_s, load_before);
+  }
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+
+void register_bench(CLI::App& root) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* sub = root.add_subcommand(
+      "bench",
+      "Measure NetGear's throughput and latency against same-run bounds (bare libzmq, bare TurboJPEG)");
+  sub->add_flag("--quick", o->quick, "Reduced matrix, about 1 s per case (patterns 0 and 2, tcp), for CI");
+  sub->add_flag("--json", o->json_out, "Print the results as JSON instead of a table");
+  sub->add_option("--duration", o->duration_s, "Seconds measured per case (default 2, quick 1)");
+  sub->add_option("--warmup", o->warmup_s,
+                  "Seconds of warm-up per case before measuring (default 0.5, quick 0.25)");
+  sub->add_option("--codec-time", o->codec_s, "Seconds to time each of TurboJPEG encode and decode per size");
+  sub->add_option("--patterns", o->patterns, "Patterns to run (default 0 1 2; quick 0 2)")
+      ->check(CLI::Range(0, 2));
+  sub->add_option("--transports", o->transports, "Transports to run (default tcp ipc; quick tcp)")
+      ->check(CLI::IsMember({"tcp", "ipc"}));
+  sub->add_option("--sizes", o->sizes, "Frame sizes WxH (default 640x480 1920x1080)");
+  sub->add_option("--compression", o->compressions, "raw and/or jpeg (default both)")
+      ->check(CLI::IsMember({"raw", "jpeg"}));
+  sub->add_option("--ring", o->ring, "Distinct pre-generated frames the sender cycles through")
+      ->check(CLI::Range(1, 64));
+  sub->add_option("--repeat", o->repeat,
+                  "Rounds of (bare libzmq, NetGear) per case, alternating; figures are medians (default 1)")
+      ->check(CLI::Range(1, 20));
+  sub->add_option(
+         "--paced-fps", o->paced_fps,
+         "Rate of the extra paced run of the latency target's case (640x480 JPEG REQ/REP tcp); 0: off")
+      ->check(CLI::Range(0.0, 10000.0));
+  sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
+      ->check(CLI::Range(1, 5));
+  sub->callback([o] {
+    int rc = 0;
+    try {
+      rc = run_bench(*o);
+    } catch (const CLI::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      std::cerr << "netgear bench: " << e.what() << "\n";
+      rc = 1;
+    }
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+  register_peers(root);
+}
+
+}  // namespace netgear::bench

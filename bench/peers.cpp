@@ -1,0 +1,425 @@
+// The hidden subcommands that `netgear bench` starts as child processes:
+//
+//   bench-peer --role recv|send ...   a NetGear receiver or sender (the library under test)
+//   bench-zmq  --role recv|send ...   bare libzmq PAIR sockets moving same-size messages (baseline)
+//
+// Protocol with the bench process (stdout lines): a receiver prints "ready <token>" once it is
+// bound (token: the tcp port, or the zmq endpoint), then "result <json>" when its measuring window
+// closes. A sender sends until it gets SIGTERM (or --frames are sent), then closes and prints
+// "sent <json>". Every child arms alarm(--timeout) so that none can outlive a stuck run.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "common.hpp"
+#include "netgear/netgear.hpp"
+
+namespace netgear::bench {
+
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+void install_stop_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: blocking calls return EINTR
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+}
+
+struct PeerArgs {
+  std::string role;
+  int pattern = 0;
+  std::string transport = "tcp";
+  std::string address;  // ipc: path prefix; tcp: unused (127.0.0.1)
+  std::string port;     // sender: the port the receiver reported
+  int width = 640;
+  int height = 480;
+  bool jpeg = false;
+  int ring = 8;
+  int warmup_ms = 500;
+  int duration_ms = 2000;
+  long long frames = 0;           // sender: stop after this many frames (0: until SIGTERM)
+  int request_timeout_ms = 1000;  // Lazy Pirate time-out (patterns 0/1)
+  int start_delay_ms = 0;         // sender: wait this long after connecting (PUB/SUB slow joiner)
+  int interval_us = 0;            // sender: at most one frame per interval (0: as fast as it can)
+  int timeout_s = 60;
+};
+
+struct ZmqArgs {
+  std::string role;
+  std::string mode = "pingpong";  // "stream" (PAIR, no ack), or "pubsub" (PUB/SUB, HWM 1 as NetGear)
+  bool copy = false;              // sender: copy each message into a fresh buffer (as NetGear's PUB path)
+  int sockbuf = 0;                // ZMQ_SNDBUF / ZMQ_RCVBUF in bytes; 0: the OS default
+  int work_us = 0;                // receiver: busy-wait this long per message (a stand-in for decoding)
+  int interval_us = 0;            // sender: at most one message per interval (0: as fast as it can)
+  std::string transport = "tcp";
+  std::string endpoint;  // receiver: ipc path to bind (tcp binds 127.0.0.1:*); sender: to connect
+  std::size_t size = 1000;
+  int warmup_ms = 500;
+  int duration_ms = 2000;
+  int timeout_s = 60;
+};
+
+// A TCP port that is free right now on 127.0.0.1 (the kernel picks it). Another process could
+// take it before we bind: the caller retries.
+int free_tcp_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  int port = 0;
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+json summary(const Meter& m) {
+  const double secs = m.seconds();
+  const auto& lat = m.latencies_ms();
+  json j;
+  j["frames"] = m.count();
+  j["total_frames"] = m.total();
+  j["seconds"] = secs;
+  j["fps"] = secs > 0 ? static_cast<double>(m.count()) / secs : 0.0;
+  j["latency_samples"] = lat.size();
+  j["p50_ms"] = quantile(lat, 0.50);
+  j["p99_ms"] = quantile(lat, 0.99);
+  double sum = 0;
+  for (double v : lat) sum += v;
+  j["mean_ms"] = lat.empty() ? 0.0 : sum / static_cast<double>(lat.size());
+  j["cpu_ms_per_frame"] = m.cpu_ms_per_message();
+  return j;
+}
+
+Config peer_config(const PeerArgs& a, bool receiver) {
+  Config c;
+  c.receive_mode = receiver;
+  c.pattern = static_cast<Pattern>(a.pattern);
+  c.protocol = a.transport == "ipc" ? Protocol::Ipc : Protocol::Tcp;
+  c.address = c.protocol == Protocol::Ipc ? a.address : "127.0.0.1";
+  c.port = a.port;
+  c.options.jpeg_compression = a.jpeg;
+  c.options.jpeg_compression_quality = 90;
+  c.options.jpeg_compression_fastdct = true;
+  c.options.request_timeout = std::chrono::milliseconds(a.request_timeout_ms);
+  c.options.max_retries = 3;
+  // Ends a PUB/SUB stream whose termination message was dropped; long enough for a slow start.
+  if (c.pattern == Pattern::PubSub) {
+    c.options.subscriber_timeout = std::max(std::chrono::milliseconds(5000), 3 * c.options.request_timeout);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench-peer: NetGear
+
+int run_peer_receiver(const PeerArgs& a) {
+  std::unique_ptr<NetGear> rx;
+  PeerArgs bound = a;
+  for (int attempt = 0; !rx; ++attempt) {
+    if (a.transport == "tcp") bound.port = std::to_string(free_tcp_port());
+    try {
+      rx = std::make_unique<NetGear>(peer_config(bound, true));
+    } catch (const ConnectionError&) {
+      if (a.transport != "tcp" || attempt >= 20) throw;
+    }
+  }
+  emit_line("ready " + bound.port);
+
+  Meter meter(std::chrono::milliseconds(a.warmup_ms), std::chrono::milliseconds(a.duration_ms));
+  bool reported = false;
+  auto report = [&] {
+    json j = summary(meter);
+    // Time mode: the window must have closed; an early end of stream leaves it incomplete.
+    j["complete"] = a.duration_ms == 0 ? meter.total() > 0 : meter.finished(Clock::now());
+    const Stats s = rx->stats();
+    const double per_frame = s.frames ? static_cast<double>(s.bytes) / static_cast<double>(s.frames) : 0.0;
+    j["bytes_per_frame"] = per_frame;
+    j["mbps"] = j["fps"].get<double>() * per_frame / 1e6;
+    j["dropped_queue"] = s.dropped_queue;
+    j["dropped_malformed"] = s.dropped_malformed;
+    j["reconnects"] = s.reconnects;
+    emit_line("result " + j.dump());
+    reported = true;
+  };
+
+  Clock::time_point drain_until = Clock::time_point::max();
+  for (;;) {
+    auto f = rx->recv(100ms);
+    const auto now = Clock::now();
+    if (f) {
+      double latency = -1;
+      if (f->message.is_object()) {
+        auto t = f->message.find("t");
+        if (t != f->message.end() && t->is_number_integer()) {
+          latency = static_cast<double>(wall_ns() - t->get<std::int64_t>()) / 1e6;
+        }
+      }
+      if (!reported) meter.on_message(now, latency);
+    } else if (rx->end_of_stream()) {
+      break;
+    }
+    if (!reported && meter.finished(now)) {
+      report();
+      // Keep draining (and acknowledging) until the sender ends the stream, so that it is never
+      // left waiting; but not for ever.
+      drain_until = now + 3s;
+    }
+    if (now >= drain_until) break;
+  }
+  if (!reported) report();  // frame-count mode, or the stream ended early
+  rx->close();
+  return 0;
+}
+
+int run_peer_sender(const PeerArgs& a) {
+  install_stop_handler();
+  const auto ring = make_ring({a.width, a.height}, a.ring);
+  NetGear tx(peer_config(a, false));
+  if (a.start_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(a.start_delay_ms));
+  json message = {{"t", std::int64_t{0}}, {"i", std::int64_t{0}}};
+  std::int64_t i = 0;
+  std::uint64_t not_delivered = 0;
+  int rc = 0;
+  const double cpu0 = process_cpu_ms();
+  double cpu1 = cpu0;
+  auto next = Clock::now();
+  try {
+    for (; g_stop == 0 && (a.frames == 0 || i < a.frames); ++i) {
+      if (a.interval_us > 0) {
+        std::this_thread::sleep_until(next);
+        next += std::chrono::microseconds(a.interval_us);
+      }
+      message["t"] = wall_ns();
+      message["i"] = i;
+      if (!tx.send(ring[static_cast<std::size_t>(i) % ring.size()], message).delivered) ++not_delivered;
+    }
+    cpu1 = process_cpu_ms();
+  } catch (const Error& e) {
+    std::cerr << "bench-peer sender: " << e.what() << "\n";
+    rc = 2;
+  }
+  tx.close();
+  const Stats s = tx.stats();
+  emit_line("sent " + json{{"frames", s.frames},
+                           {"bytes", s.bytes},
+                           {"lost", s.frames_lost},
+                           {"not_delivered", not_delivered},
+                           {"reconnects", s.reconnects},
+                           {"cpu_ms_per_frame", i > 0 ? (cpu1 - cpu0) / static_cast<double>(i) : 0.0}}
+                          .dump());
+  return rc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench-zmq: bare libzmq PAIR
+
+constexpr std::string_view kAck = "Data received on device: BENCHACK !";  // as long as NetGear's
+
+// zmq_poll without cppzmq's exception on EINTR: SIGTERM (our stop signal) interrupts it.
+bool poll_for(zmq::socket_t& s, short events, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{s.handle(), 0, events, 0};
+  const int rc = zmq_poll(&item, 1, static_cast<long>(timeout.count()));
+  if (rc < 0 && zmq_errno() != EINTR) throw zmq::error_t();
+  return rc > 0 && (item.revents & events);
+}
+
+void busy_wait_us(int us) {
+  if (us <= 0) return;
+  const auto until = Clock::now() + std::chrono::microseconds(us);
+  while (Clock::now() < until) {
+  }
+}
+
+int run_zmq_receiver(const ZmqArgs& a) {
+  zmq::context_t ctx(1);
+  const bool pubsub = a.mode == "pubsub";
+  zmq::socket_t s(ctx, pubsub ? zmq::socket_type::sub : zmq::socket_type::pair);
+  s.set(zmq::sockopt::linger, 0);
+  if (a.mode == "stream") s.set(zmq::sockopt::rcvhwm, 8);
+  if (pubsub) {
+    s.set(zmq::sockopt::rcvhwm, 1);
+    s.set(zmq::sockopt::subscribe, "");
+  }
+  if (a.sockbuf > 0) s.set(zmq::sockopt::rcvbuf, a.sockbuf);
+  s.bind(a.transport == "ipc" ? "ipc://" + a.endpoint : std::string("tcp://127.0.0.1:*"));
+  emit_line("ready " + s.get(zmq::sockopt::last_endpoint));
+
+  const bool pingpong = a.mode == "pingpong";
+  Meter meter(std::chrono::milliseconds(a.warmup_ms), std::chrono::milliseconds(a.duration_ms));
+  zmq::message_t msg;
+  while (g_stop == 0) {
+    const auto now0 = Clock::now();
+    if (meter.finished(now0)) break;
+    if (!poll_for(s, ZMQ_POLLIN, 100ms)) continue;
+    if (!s.recv(msg, zmq::recv_flags::dontwait)) continue;
+    if (pingpong) (void)s.send(zmq::buffer(kAck), zmq::send_flags::dontwait);
+    busy_wait_us(a.work_us);
+    double latency = -1;
+    if ((pingpong || a.copy) && msg.size() >= sizeof(std::int64_t)) {
+      std::int64_t t;
+      std::memcpy(&t, msg.data(), sizeof t);
+      latency = static_cast<double>(wall_ns() - t) / 1e6;
+    }
+    meter.on_message(Clock::now(), latency);
+  }
+  json j = summary(meter);
+  j["complete"] = meter.finished(Clock::now());
+  j["bytes_per_frame"] = a.size;
+  j["mbps"] = j["fps"].get<double>() * static_cast<double>(a.size) / 1e6;
+  emit_line("result " + j.dump());
+  return 0;
+}
+
+void no_free(void*, void*) {}
+
+int run_zmq_sender(const ZmqArgs& a) {
+  install_stop_handler();
+  // One buffer, sent without copying (as NetGear borrows a raw frame). Streaming never writes to
+  // it; ping-pong writes the time stamp only once the previous message was acknowledged. Declared
+  // before the context, so that it outlives ZeroMQ's I/O thread.
+  std::vector<std::uint8_t> buf(std::max<std::size_t>(a.size, sizeof(std::int64_t)));
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  zmq::context_t ctx(1);
+  const bool pubsub = a.mode == "pubsub";
+  zmq::socket_t s(ctx, pubsub ? zmq::socket_type::pub : zmq::socket_type::pair);
+  s.set(zmq::sockopt::linger, 0);
+  const bool pingpong = a.mode == "pingpong";
+  if (a.mode == "stream") s.set(zmq::sockopt::sndhwm, 8);
+  if (pubsub) s.set(zmq::sockopt::sndhwm, 1);
+  if (a.sockbuf > 0) s.set(zmq::sockopt::sndbuf, a.sockbuf);
+  s.connect(a.endpoint);
+  std::uint64_t sent = 0;
+  zmq::message_t ack;
+  const double cpu0 = process_cpu_ms();
+  auto next = Clock::now();
+  while (g_stop == 0) {
+    if (a.interval_us > 0) {
+      std::this_thread::sleep_until(next);
+      next += std::chrono::microseconds(a.interval_us);
+    }
+    if (pingpong) {
+      const std::int64_t t = wall_ns();
+      std::memcpy(buf.data(), &t, sizeof t);
+    }
+    if (!poll_for(s, ZMQ_POLLOUT, 100ms)) continue;
+    zmq::message_t m;
+    if (a.copy) {
+      m.rebuild(a.size);
+      std::memcpy(m.data(), buf.data(), a.size);
+      if (a.size >= sizeof(std::int64_t)) {
+        const std::int64_t t = wall_ns();
+        std::memcpy(m.data(), &t, sizeof t);
+      }
+    } else {
+      m.rebuild(buf.data(), a.size, no_free, nullptr);
+    }
+    if (!s.send(m, zmq::send_flags::dontwait)) continue;
+    ++sent;
+    if (pingpong) {
+      while (g_stop == 0 && !poll_for(s, ZMQ_POLLIN, 100ms)) {
+      }
+      if (g_stop != 0) break;
+      (void)s.recv(ack, zmq::recv_flags::dontwait);
+    }
+  }
+  const double cpu = process_cpu_ms() - cpu0;
+  emit_line(
+      "sent " +
+      json{{"frames", sent}, {"cpu_ms_per_frame", sent ? cpu / static_cast<double>(sent) : 0.0}}.dump());
+  return 0;
+}
+
+template <typename F>
+void run_child(F&& body, int timeout_s) {
+  // A child must never outlive a stuck run: SIGALRM's default action ends the process.
+  ::alarm(static_cast<unsigned>(std::max(1, timeout_s)));
+  int rc = 0;
+  try {
+    rc = body();
+  } catch (const std::exception& e) {
+    std::cerr << "netgear bench child: " << e.what() << "\n";
+    rc = 2;
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  // Skip static destructors of the host program: the child's work is done.
+  std::_Exit(rc);
+}
+
+}  // namespace
+
+void register_peers(CLI::App& root) {
+  {
+    auto a = std::make_shared<PeerArgs>();
+    CLI::App* sub = root.add_subcommand(kPeerCommand, "internal: a NetGear peer started by `netgear bench`");
+    sub->group("");  // hidden from --help
+    sub->add_option("--role", a->role)->required()->check(CLI::IsMember({"send", "recv"}));
+    sub->add_option("--pattern", a->pattern)->check(CLI::Range(0, 2));
+    sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
+    sub->add_option("--address", a->address);
+    sub->add_option("--port", a->port);
+    sub->add_option("--width", a->width);
+    sub->add_option("--height", a->height);
+    sub->add_flag("--jpeg", a->jpeg);
+    sub->add_option("--ring", a->ring)->check(CLI::Range(1, 256));
+    sub->add_option("--warmup-ms", a->warmup_ms);
+    sub->add_option("--duration-ms", a->duration_ms);
+    sub->add_option("--frames", a->frames);
+    sub->add_option("--start-delay-ms", a->start_delay_ms);
+    sub->add_option("--interval-us", a->interval_us);
+    sub->add_option("--request-timeout-ms", a->request_timeout_ms)->check(CLI::Range(10, 600000));
+    sub->add_option("--timeout", a->timeout_s);
+    sub->callback([a] {
+      run_child([&] { return a->role == "recv" ? run_peer_receiver(*a) : run_peer_sender(*a); },
+                a->timeout_s);
+    });
+  }
+  {
+    auto a = std::make_shared<ZmqArgs>();
+    CLI::App* sub =
+        root.add_subcommand(kZmqCommand, "internal: a bare libzmq peer started by `netgear bench`");
+    sub->group("");
+    sub->add_option("--role", a->role)->required()->check(CLI::IsMember({"send", "recv"}));
+    sub->add_option("--mode", a->mode)->check(CLI::IsMember({"pingpong", "stream", "pubsub"}));
+    sub->add_flag("--copy", a->copy);
+    sub->add_option("--sockbuf", a->sockbuf);
+    sub->add_option("--work-us", a->work_us);
+    sub->add_option("--interval-us", a->interval_us);
+    sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
+    sub->add_option("--endpoint", a->endpoint);
+    sub->add_option("--size", a->size);
+    sub->add_option("--warmup-ms", a->warmup_ms);
+    sub->add_option("--duration-ms", a->duration_ms);
+    sub->add_option("--timeout", a->timeout_s);
+    sub->callback([a] {
+      run_child([&] { return a->role == "recv" ? run_zmq_receiver(*a) : run_zmq_sender(*a); }, a->timeout_s);
+    });
+  }
+}
+
+}  // namespace netgear::bench
