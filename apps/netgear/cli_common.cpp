@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include <cctype>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +19,12 @@
 #include <nlohmann/json.hpp>
 
 namespace netgear::cli {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 
 namespace {
 

@@ -16,6 +16,9 @@
 
 namespace netgear::cli {
 
+/// ASCII lower case (file extensions, source names).
+std::string lower(std::string s);
+
 // Exit codes (documented in every --help footer and in docs/cli.md).
 inline constexpr int kExitOk = 0;        ///< done, or stopped cleanly by Ctrl-C / SIGTERM
 inline constexpr int kExitFailure = 1;   ///< a run-time error (NetGear, source, recording, ...)

@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 double sane_fps(double fps) { return std::isfinite(fps) && fps > 0.5 && fps < 1000 ? fps : 30.0; }
 
 void fit(cv::Mat& frame, const SourceSpec& spec) {
