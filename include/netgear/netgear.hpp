@@ -76,6 +76,7 @@ struct Stats {
   std::uint64_t bytes = 0;           ///< payload + header bytes of those frames
   std::uint64_t frames_lost = 0;     ///< sender: frames not acknowledged (patterns 0/1)
   std::uint64_t reconnects = 0;      ///< sockets re-created by Lazy Pirate
+  std::uint64_t frames_resent = 0;   ///< sender, PAIR: frames sent again because their connection dropped
   std::uint64_t dropped_malformed = 0;  ///< receiver: messages that broke the protocol, dropped
   std::uint64_t dropped_queue = 0;      ///< receiver: frames dropped because the queue was full
 };

@@ -110,6 +110,10 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const Config& c, const std::strin
   if (needs_ipv6(c)) s.set(zmq::sockopt::ipv6, 1);
   switch (c.pattern) {
     case Pattern::Pair:
+      // The sender queues a frame only to a finished connection, and a connection that drops
+      // takes its queued frame with it: a frame is either on its way to a live receiver or gone,
+      // never waiting to go out twice (see Sender::send).
+      if (!c.receive_mode) s.set(zmq::sockopt::immediate, 1);
       break;
     case Pattern::ReqRep:
       if (!c.receive_mode) {

@@ -1,6 +1,8 @@
 #include "transport/sender.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 #include <thread>
 
 #include "codec/raw.hpp"
@@ -28,7 +30,7 @@ std::chrono::milliseconds termination_wait(const Options& o) {
 
 Sender::Sender(const Config& config, std::string endpoint, std::shared_ptr<spdlog::logger> log)
     : config_(config), endpoint_(std::move(endpoint)), log_(std::move(log)), ctx_(1) {
-  socket_ = open_socket(ctx_, config_, endpoint_);
+  open();
   log_->info("sender connecting to {} (pattern {})", endpoint_, to_string(config_.pattern));
 }
 
@@ -105,21 +107,7 @@ SendResult Sender::send(const cv::Mat& frame, const json& message) {
     return {};
   }
 
-  // Lazy Pirate: the frame must leave and be acknowledged within request_timeout each.
-  bool delivered = false;
-  if (wait_for(socket_, ZMQ_POLLOUT, o.request_timeout)) {
-    socket_.send(zmq::buffer(header_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket_.send(payload.bytes, zmq::send_flags::dontwait);
-    if (wait_for(socket_, ZMQ_POLLIN, o.request_timeout)) {
-      std::vector<zmq::message_t> reply;
-      (void)zmq::recv_multipart(socket_, std::back_inserter(reply), zmq::recv_flags::dontwait);
-      if (reply.size() != 1 || !wire::is_ack_text(reply[0].to_string_view())) {
-        log_->warn("unexpected reply from the receiver ({} part(s)); counting the frame as delivered",
-                   reply.size());
-      }
-      delivered = true;
-    }
-  }
+  const bool delivered = deliver(payload.bytes);
   if (delivered) {
     misses_in_row_ = 0;
     ++frames_;
@@ -144,10 +132,116 @@ SendResult Sender::send(const cv::Mat& frame, const json& message) {
   return SendResult{false};
 }
 
-void Sender::reopen() {
-  close_now(socket_);
+bool Sender::deliver(zmq::message_t& bytes) {
+  // Lazy Pirate: the frame must leave, and be acknowledged, within request_timeout each.
+  //
+  // PAIR needs two more rules, because a PAIR receiver serves one connection at a time:
+  // - A connection that drops while the frame is on its way (the receiver restarted) takes the
+  //   frame with it: send it again once a connection is back, instead of waiting for the time-out.
+  // - After a stall, the receiver may see the sender's fresh connection before it has let go of
+  //   the old one. libzmq then keeps the fresh connection open but never reads from it, so the
+  //   frame vanishes without a drop. The first frame on a fresh socket that gets no answer is
+  //   therefore sent once more on another fresh socket, within the same call; by then the old
+  //   connection is gone. (A receiver that was merely slow, not stalled, can see that frame twice.)
+  const Options& o = config_.options;
+  const bool pair = config_.pattern == Pattern::Pair;
+  int resends = 0;
+  bool refused_retry_done = false;
+  for (;;) {
+    zmq::message_t spare;
+    if (pair) spare.copy(bytes);            // shares the buffer, no deep copy
+    if (pair) (void)connection_dropped();   // forget drops that happened before this frame left
+    if (await(ZMQ_POLLOUT, o.request_timeout) != Wait::Ready) return false;
+    const bool first_on_socket = !acked_on_socket_;
+    socket_.send(zmq::buffer(header_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket_.send(bytes, zmq::send_flags::dontwait);
+    const Wait w = await(ZMQ_POLLIN, o.request_timeout);
+    if (w == Wait::Ready) {
+      std::vector<zmq::message_t> reply;
+      (void)zmq::recv_multipart(socket_, std::back_inserter(reply), zmq::recv_flags::dontwait);
+      if (reply.size() != 1 || !wire::is_ack_text(reply[0].to_string_view())) {
+        log_->warn("unexpected reply from the receiver ({} part(s)); counting the frame as delivered",
+                   reply.size());
+      }
+      acked_on_socket_ = true;
+      return true;
+    }
+    if (!pair) return false;
+    if (w == Wait::Dropped && resends < 2) {
+      ++resends;
+      log_->info("connection to {} dropped before the acknowledgement: sending the frame again", endpoint_);
+    } else if (w == Wait::TimedOut && first_on_socket && !refused_retry_done) {
+      refused_retry_done = true;
+      log_->info("no acknowledgement for the first frame on a fresh connection to {}: the receiver may "
+                 "still hold an older one; reconnecting and sending it again",
+                 endpoint_);
+      reopen();
+    } else {
+      return false;
+    }
+    bytes = std::move(spare);
+    ++resent_;
+  }
+}
+
+void Sender::open() {
   socket_ = open_socket(ctx_, config_, endpoint_);
+  if (config_.pattern == Pattern::Pair) watch_connection();
+}
+
+void Sender::reopen() {
+  acked_on_socket_ = false;
+  stop_watching();
+  close_now(socket_);
+  open();
   ++reconnects_;
+}
+
+void Sender::watch_connection() {
+  const std::string address = "inproc://netgear-sender-monitor-" + std::to_string(monitor_seq_++);
+  if (zmq_socket_monitor(socket_.handle(), address.c_str(), ZMQ_EVENT_DISCONNECTED) != 0) throw zmq::error_t();
+  monitor_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+  monitor_.set(zmq::sockopt::linger, 0);
+  monitor_.connect(address);
+}
+
+void Sender::stop_watching() noexcept {
+  if (!monitor_) return;
+  (void)zmq_socket_monitor(socket_.handle(), nullptr, 0);
+  close_now(monitor_);
+}
+
+bool Sender::connection_dropped() {
+  bool dropped = false;
+  for (;;) {
+    // An event is two parts: 6 bytes (uint16 event id, uint32 value), then the peer's address.
+    std::vector<zmq::message_t> event;
+    if (!zmq::recv_multipart(monitor_, std::back_inserter(event), zmq::recv_flags::dontwait)) break;
+    if (!event.empty() && event[0].size() >= sizeof(std::uint16_t)) {
+      std::uint16_t id = 0;
+      std::memcpy(&id, event[0].data(), sizeof id);
+      if (id == ZMQ_EVENT_DISCONNECTED) dropped = true;
+    }
+  }
+  return dropped;
+}
+
+Sender::Wait Sender::await(short events, std::chrono::milliseconds timeout) {
+  if (!monitor_) return wait_for(socket_, events, timeout) ? Wait::Ready : Wait::TimedOut;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    zmq::pollitem_t items[2] = {{socket_.handle(), 0, events, 0}, {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const int rc = zmq_poll(items, 2, std::max<long>(0, left.count()));
+    if (rc < 0) {
+      if (zmq_errno() == EINTR) continue;
+      throw zmq::error_t();
+    }
+    if (items[0].revents & events) return Wait::Ready;
+    // Waiting to send: a drop only means there is no connection yet; keep waiting for one.
+    if ((items[1].revents & ZMQ_POLLIN) && connection_dropped() && events == ZMQ_POLLIN) return Wait::Dropped;
+    if (rc == 0 || left.count() <= 0) return Wait::TimedOut;
+  }
 }
 
 void Sender::send_termination() noexcept {
@@ -194,6 +288,7 @@ void Sender::close() noexcept {
   closed_ = true;
   send_termination();
   try {
+    stop_watching();
     socket_.close();
     ctx_.close();  // waits at most the linger set above
   } catch (const std::exception& e) {
@@ -209,6 +304,7 @@ Stats Sender::stats() const {
   s.bytes = bytes_;
   s.frames_lost = lost_;
   s.reconnects = reconnects_;
+  s.frames_resent = resent_;
   return s;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -25,7 +26,18 @@ class Sender {
  private:
   struct Payload;
   Payload make_payload(const cv::Mat& frame, const json& message);
+  /// Lazy Pirate on patterns 0/1: true once the receiver acknowledged the frame.
+  bool deliver(zmq::message_t& bytes);
+  void open();
   void reopen();
+  /// PAIR: watches socket_'s connection for drops (zmq_socket_monitor on an inproc pair).
+  void watch_connection();
+  void stop_watching() noexcept;
+  /// Reads pending connection events; true if one of them was a disconnection.
+  bool connection_dropped();
+  enum class Wait { Ready, TimedOut, Dropped };
+  /// Polls socket_ for `events` up to `timeout`; on PAIR also reports a dropped connection.
+  Wait await(short events, std::chrono::milliseconds timeout);
   void send_termination() noexcept;
 
   Config config_;
@@ -33,13 +45,16 @@ class Sender {
   std::shared_ptr<spdlog::logger> log_;
   zmq::context_t ctx_;
   zmq::socket_t socket_;
+  zmq::socket_t monitor_;  // PAIR only: connection events of socket_
+  int monitor_seq_ = 0;
+  bool acked_on_socket_ = false;  // an acknowledgement came on the current socket
   codec::JpegEncoder jpeg_;
   std::string header_;     // reused header text buffer
   int misses_in_row_ = 0;  // Lazy Pirate: time-outs since the last acknowledgement
   bool closed_ = false;
   bool warned_raw_fallback_ = false;
 
-  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, reconnects_{0};
+  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, reconnects_{0}, resent_{0};
 };
 
 }  // namespace netgear::transport

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -48,6 +49,7 @@ Child::Child(std::vector<std::string> argv, std::vector<std::string> extra_env) 
   ::close(err[1]);
   out_fd_ = out[0];
   err_fd_ = err[0];
+  reader_ = std::thread([this] { read_loop(); });
 }
 
 Child::~Child() {
@@ -55,29 +57,44 @@ Child::~Child() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);
   }
+  wait_for_eof(std::chrono::seconds(2));
+  stop_ = true;  // the reader polls with a short time-out, so this ends it even if a pipe stays open
+  if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) ::close(out_fd_);
   if (err_fd_ >= 0) ::close(err_fd_);
 }
 
-void Child::signal(int sig) {
-  if (!reaped_) ::kill(pid_, sig);
-}
-
-void Child::pump(int timeout_ms) {
-  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-  int n = ::poll(fds, 2, timeout_ms);
-  if (n <= 0) return;
+void Child::read_loop() {
+  bool open[2] = {true, true};
   char buf[65536];
-  for (int i = 0; i < 2; ++i) {
-    if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-    ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
-    if (r > 0) {
-      (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(r));
-    } else if (r == 0) {
-      ::close(fds[i].fd);
-      (i == 0 ? out_fd_ : err_fd_) = -1;
+  while (!stop_ && (open[0] || open[1])) {
+    pollfd fds[2] = {{open[0] ? out_fd_ : -1, POLLIN, 0}, {open[1] ? err_fd_ : -1, POLLIN, 0}};
+    if (::poll(fds, 2, 50) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (!open[i] || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      std::lock_guard lk(mu_);
+      if (r > 0) {
+        (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(r));
+      } else {
+        open[i] = false;
+      }
+      cv_.notify_all();
     }
   }
+  std::lock_guard lk(mu_);
+  eof_ = true;
+  cv_.notify_all();
+}
+
+void Child::wait_for_eof(std::chrono::milliseconds timeout) {
+  std::unique_lock lk(mu_);
+  cv_.wait_for(lk, timeout, [&] { return eof_; });
+}
+
+void Child::signal(int sig) {
+  if (!reaped_) ::kill(pid_, sig);
 }
 
 bool Child::running() {
@@ -103,34 +120,28 @@ ExitStatus Child::wait(std::chrono::milliseconds timeout) {
       reaped_ = true;
       break;
     }
-    if (out_fd_ >= 0 || err_fd_ >= 0) {
-      pump(10);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    // No child-exit notification without a SIGCHLD handler: wake on output, or every 5 ms.
+    std::unique_lock lk(mu_);
+    cv_.wait_for(lk, std::chrono::milliseconds(5));
   }
   // Collect what is left in the pipes (bounded: the child is gone, so they reach EOF).
-  const auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while ((out_fd_ >= 0 || err_fd_ >= 0) && std::chrono::steady_clock::now() < drain_until) pump(10);
+  wait_for_eof(std::chrono::seconds(2));
   if (WIFEXITED(status_)) s.exit_code = WEXITSTATUS(status_);
   if (WIFSIGNALED(status_)) s.signal = WTERMSIG(status_);
+  std::lock_guard lk(mu_);
   s.out = out_;
   s.err = err_;
   return s;
 }
 
 bool Child::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (out_.find(text) != std::string::npos) return true;
-    if (out_fd_ < 0 && err_fd_ < 0) return false;
-    pump(10);
-  }
-  return out_.find(text) != std::string::npos;
+  std::unique_lock lk(mu_);
+  return cv_.wait_for(lk, timeout, [&] { return out_.find(text) != std::string::npos || eof_; }) &&
+         out_.find(text) != std::string::npos;
 }
 
 std::string Child::output() {
-  pump(0);
+  std::lock_guard lk(mu_);
   return out_;
 }
 

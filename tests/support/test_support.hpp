@@ -3,10 +3,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -32,7 +36,8 @@ struct ExitStatus {
 };
 
 /// A child process (fork + exec) whose stdout and stderr are collected. The destructor kills it
-/// (SIGKILL) if it still runs.
+/// (SIGKILL) if it still runs. A reader thread drains both pipes all the time, so a chatty child
+/// never blocks on a full pipe while the test is busy elsewhere.
 class Child {
  public:
   explicit Child(std::vector<std::string> argv, std::vector<std::string> extra_env = {});
@@ -51,12 +56,19 @@ class Child {
   std::string output();
 
  private:
-  void pump(int timeout_ms);
+  void read_loop();
+  /// Waits (bounded) until the reader thread saw end-of-file on both pipes.
+  void wait_for_eof(std::chrono::milliseconds timeout);
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
-  std::string out_, err_;
   bool reaped_ = false;
   int status_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string out_, err_;  // guarded by mu_
+  bool eof_ = false;       // guarded by mu_
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
 };
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
