@@ -267,6 +267,7 @@ struct Target {
   double limit = 0;
   bool higher_is_better = true;
   bool ran = false;
+  std::string case_name;  // the case it judges, when that case ran
   bool met() const { return ran && (higher_is_better ? value >= limit : value <= limit); }
 };
 
@@ -526,10 +527,11 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
   std::vector<Target> targets;
   {
     Target t{
-        "1920x1080 raw PAIR tcp >= 0.90 x bare libzmq PAIR ping-pong, same size", "", 0, 0.90, true, false};
+        "1920x1080 raw PAIR tcp >= 0.90 x bare libzmq PAIR ping-pong, same size", "", 0, 0.90, true, false, {}};
     const CaseResult* c = find_case(0, "tcp", 1920, false);
     if (c && c->zmq.fps() > 0) {
       t.ran = true;
+      t.case_name = c->name();
       t.value = c->fps() / c->zmq.fps();
       t.detail =
           fmt("%.1f", c->fps()) + " fps / " + fmt("%.1f", c->zmq.fps()) + " msgs/s = " + fmt("%.3f", t.value);
@@ -537,10 +539,11 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
     targets.push_back(t);
   }
   {
-    Target t{"1920x1080 JPEG PAIR tcp >= 0.85 x TurboJPEG pipeline bound", "", 0, 0.85, true, false};
+    Target t{"1920x1080 JPEG PAIR tcp >= 0.85 x TurboJPEG pipeline bound", "", 0, 0.85, true, false, {}};
     const CaseResult* c = find_case(0, "tcp", 1920, true);
     if (c && c->codec && c->codec->pipeline_fps() > 0) {
       t.ran = true;
+      t.case_name = c->name();
       t.value = c->fps() / c->codec->pipeline_fps();
       t.detail = fmt("%.1f", c->fps()) + " fps / " + fmt("%.1f", c->codec->pipeline_fps()) +
                  " fps = " + fmt("%.3f", t.value) + " (serial bound " + fmt("%.1f", c->codec->serial_fps()) +
@@ -550,11 +553,12 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
     targets.push_back(t);
   }
   {
-    Target t{"640x480 JPEG REQ/REP tcp p50 latency <= encode + decode + 0.5 ms", "", 0, 0, false, false};
+    Target t{"640x480 JPEG REQ/REP tcp p50 latency <= encode + decode + 0.5 ms", "", 0, 0, false, false, {}};
     const CaseResult* c = find_case(1, "tcp", 640, true);
     if (c && c->codec) {
       const bool paced = c->paced && c->paced->ok;
       t.ran = true;
+      t.case_name = c->name();
       t.value = paced ? c->paced->result.value("p50_ms", 0.0) : c->run.result.value("p50_ms", 0.0);
       t.limit = c->codec->encode_p50_ms + c->codec->decode_p50_ms + 0.5;
       t.detail = "p50 " + fmt("%.3f", t.value) + " ms" +
@@ -642,51 +646,37 @@ int run_bench(const BenchOptions& o) {
       std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; });
 
   if (o.json_out) {
-    json jcases = json::array();
-    json jcodec = json::array();
-    json jzmq = json::array();
-    for (const auto& c : cases) {
-      jcases.push_back(case_json(c));
-      json z = zmq_json(c.zmq);
-      z["case"] = c.name();
-      jzmq.push_back(z);
-      if (c.codec) {
-        json b = codec_json(*c.codec);
-        b["case"] = c.name();
-        jcodec.push_back(b);
-      }
-    }
-    json jt = json::array();
-    for (const auto& t : targets) {
-      json e = {{"name", t.name}, {"ran", t.ran}};
-      if (t.ran) {
-        e["value"] = t.value;
-        e["limit"] = t.limit;
-        e["met"] = t.met();
-        e["detail"] = t.detail;
-      }
-      jt.push_back(e);
-    }
+    // One object per case; each carries the baselines it is measured against, the targets it is
+    // judged by, and the facts of the run (the same in every case), so a script needs nothing else.
     utsname u{};
     ::uname(&u);
     int zmaj = 0, zmin = 0, zpat = 0;
     zmq_version(&zmaj, &zmin, &zpat);
-    json out;
-    out["cases"] = jcases;
-    out["baselines"] = {{"turbojpeg", jcodec}, {"zmq_pair", jzmq}};
-    out["targets"] = jt;
-    out["meta"] = {{"quick", o.quick},
-                   {"repeat", s.repeat},
-                   {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
-                   {"duration_s", std::chrono::duration<double>(s.duration).count()},
-                   {"cpus", std::thread::hardware_concurrency()},
-                   {"kernel", std::string(u.release)},
-                   {"machine", std::string(u.machine)},
-                   {"libzmq", std::to_string(zmaj) + "." + std::to_string(zmin) + "." + std::to_string(zpat)},
-                   {"wall_s", wall_s},
-                   {"load_average_before", load_before},
-                   {"load_average_after", load_average()},
-                   {"ok", all_ok}};
+    const json run = {{"quick", o.quick},
+                      {"repeat", s.repeat},
+                      {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
+                      {"duration_s", std::chrono::duration<double>(s.duration).count()},
+                      {"cpus", std::thread::hardware_concurrency()},
+                      {"kernel", std::string(u.release)},
+                      {"machine", std::string(u.machine)},
+                      {"libzmq", std::to_string(zmaj) + "." + std::to_string(zmin) + "." + std::to_string(zpat)},
+                      {"wall_s", wall_s},
+                      {"load_average_before", load_before},
+                      {"load_average_after", load_average()},
+                      {"ok", all_ok}};
+    json out = json::array();
+    for (const auto& c : cases) {
+      json j = case_json(c);
+      j["baselines"] = {{"zmq_pair", zmq_json(c.zmq)}, {"turbojpeg", c.codec ? codec_json(*c.codec) : json()}};
+      json jt = json::array();
+      for (const auto& t : targets) {
+        if (t.case_name != c.name()) continue;
+        jt.push_back({{"name", t.name}, {"value", t.value}, {"limit", t.limit}, {"met", t.met()}, {"detail", t.detail}});
+      }
+      j["targets"] = jt;
+      j["run"] = run;
+      out.push_back(std::move(j));
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
     print_table(std::cout, cases, targets, s, wall_s, load_before);

@@ -319,6 +319,38 @@ TEST_F(CliTest, DemoStreamsFrames) {
   EXPECT_EQ(j["end_reason"], "terminated");
 }
 
+// --- bench ---------------------------------------------------------------------------------------
+
+#if defined(NETGEAR_HAVE_BENCH)
+// A tiny matrix (speed is the benchmark's business, not this test's): the JSON is an array with one
+// object per case, each with the fields docs/benchmarks.md promises and measured, non-zero figures.
+TEST_F(CliTest, BenchJsonHasOneObjectPerCase) {
+  Child bench({cli(), "bench", "--json", "--patterns", "0", "--transports", "tcp", "--sizes", "160x120",
+               "--compression", "raw", "jpeg", "--duration", "0.3", "--warmup", "0.1", "--codec-time", "0.2",
+               "--paced-fps", "0"});
+  const ExitStatus s = bench.wait(120s);
+  ASSERT_TRUE(s.ok()) << describe(s);
+  const auto j = nlohmann::json::parse(s.out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << s.out;
+  ASSERT_EQ(j.size(), 2u) << s.out;
+  for (const auto& c : j) {
+    for (const char* key : {"name", "pattern", "transport", "size", "compression", "fps", "mbps", "p50_ms",
+                            "p99_ms", "bound_fps", "ratio", "baselines", "targets", "run"}) {
+      EXPECT_TRUE(c.contains(key)) << key << " in " << c.dump();
+    }
+    EXPECT_EQ(c.value("pattern", -1), 0);
+    EXPECT_EQ(c.value("size", ""), "160x120");
+    EXPECT_GT(c.value("fps", 0.0), 0.0) << c.dump();
+    EXPECT_GT(c.value("bound_fps", 0.0), 0.0) << c.dump();
+    EXPECT_GT(c.value("ratio", 0.0), 0.0) << c.dump();
+    EXPECT_GT(c["baselines"]["zmq_pair"].value("fps", 0.0), 0.0) << c.dump();
+    const bool jpeg = c.value("compression", "") == "jpeg";
+    EXPECT_EQ(c["baselines"]["turbojpeg"].is_object(), jpeg) << c.dump();
+    EXPECT_TRUE(c["run"].value("ok", false));
+  }
+}
+#endif
+
 // --- signals -------------------------------------------------------------------------------------
 
 TEST_F(CliTest, SigtermStopsRecvAndLeavesAPlayableRecording) {
