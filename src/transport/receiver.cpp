@@ -107,10 +107,10 @@ void Receiver::serve() {
 
 bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   const bool sync = config_.pattern != Pattern::PubSub;
-  wire::FrameHeader header;
+  wire::FrameHeader& header = header_;  // reused: its buffers keep their capacity
   std::string problem;
   try {
-    header = wire::decode_header(parts[0].to_string_view());
+    wire::decode_header(parts[0].to_string_view(), header);
   } catch (const ProtocolError& e) {
     problem = e.what();
   }

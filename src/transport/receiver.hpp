@@ -18,6 +18,7 @@
 
 #include "codec/jpeg.hpp"
 #include "netgear/netgear.hpp"
+#include "wire/header.hpp"
 
 namespace netgear::transport {
 
@@ -50,6 +51,7 @@ class Receiver {
   std::shared_ptr<spdlog::logger> log_;
   std::string device_id_;
   std::string ack_;
+  wire::FrameHeader header_;  // the receiving thread's header, decoded into again for every message
   zmq::context_t ctx_;
   zmq::socket_t socket_;  // owned by the thread once it runs
   codec::JpegDecoder jpeg_;

@@ -1,10 +1,12 @@
 #include "wire/header.hpp"
 
+#include <charconv>
 #include <limits>
 #include <random>
 
 #include "netgear/error.hpp"
 #include "wire/dtype.hpp"
+#include "wire/json_scan.hpp"
 #include "wire/json_text.hpp"
 
 namespace netgear::wire {
@@ -15,23 +17,76 @@ const char* boolean(bool b) { return b ? "true" : "false"; }
 
 void append_quoted(std::string& out, std::string_view s) { append_json(out, nlohmann::json(std::string(s))); }
 
-const nlohmann::json& require(const nlohmann::json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end()) throw ProtocolError(std::string("frame header has no '") + key + "'");
-  return *it;
+[[noreturn]] void missing(const char* key) {
+  throw ProtocolError(std::string("frame header has no '") + key + "'");
 }
 
-Compression decode_compression(const nlohmann::json& c) {
-  if (!c.is_object()) throw ProtocolError("frame header: 'compression' is neither false nor an object");
+bool boolean_text(std::string_view v, bool& out) {
+  if (v == "true") return out = true, true;
+  if (v == "false") return out = false, true;
+  return false;
+}
+
+Compression decode_compression(std::string_view text) {
+  if (text.empty() || text[0] != '{') {
+    throw ProtocolError("frame header: 'compression' is neither false nor an object");
+  }
   Compression out;
-  if (auto it = c.find("dct"); it != c.end() && it->is_boolean()) out.dct = it->get<bool>();
-  if (auto it = c.find("ups"); it != c.end() && it->is_boolean()) out.ups = it->get<bool>();
-  auto cs = c.find("colorspace");
-  if (cs == c.end() || !cs->is_string()) throw ProtocolError("frame header: compression has no 'colorspace'");
-  auto parsed = parse_colorspace(cs->get<std::string>());
-  if (!parsed) throw ProtocolError("frame header: unknown colorspace '" + cs->get<std::string>() + "'");
+  std::string_view colorspace_value;
+  std::string key_scratch;
+  JsonScanner s(text);  // already checked: only walked here
+  s.expect('{');
+  if (!s.eat('}')) {
+    do {
+      const std::string_view key = s.string(key_scratch);
+      s.expect(':');
+      const std::string_view v = s.value();
+      if (key == "dct") {
+        bool b = false;
+        out.dct = boolean_text(v, b) ? b : out.dct;
+      } else if (key == "ups") {
+        bool b = false;
+        out.ups = boolean_text(v, b) ? b : out.ups;
+      } else if (key == "colorspace") {
+        colorspace_value = v;
+      }
+    } while (s.eat(','));
+  }
+  if (colorspace_value.empty() || colorspace_value[0] != '"') {
+    throw ProtocolError("frame header: compression has no 'colorspace'");
+  }
+  std::string scratch;
+  const std::string_view name = JsonScanner(colorspace_value).string(scratch);
+  auto parsed = parse_colorspace(std::string(name));
+  if (!parsed) throw ProtocolError("frame header: unknown colorspace '" + std::string(name) + "'");
   out.colorspace = *parsed;
   return out;
+}
+
+void decode_shape(std::string_view text, std::vector<std::int64_t>& shape) {
+  if (text.empty() || text[0] != '[' || JsonScanner(text.substr(1)).peek() == ']') {
+    throw ProtocolError("frame header: 'shape' is not a non-empty array");
+  }
+  JsonScanner s(text);
+  s.expect('[');
+  do {
+    const std::string_view d = s.value();
+    if (!is_integer_text(d)) throw ProtocolError("frame header: 'shape' holds a non-integer");
+    // As a JSON document would hold it: int64 if it fits, else uint64 (wrapping), else a float.
+    std::int64_t v = 0;
+    if (d[0] == '-') {
+      if (std::from_chars(d.data(), d.data() + d.size(), v).ec != std::errc()) {
+        throw ProtocolError("frame header: 'shape' holds a non-integer");
+      }
+    } else {
+      std::uint64_t u = 0;
+      if (std::from_chars(d.data(), d.data() + d.size(), u).ec != std::errc()) {
+        throw ProtocolError("frame header: 'shape' holds a non-integer");
+      }
+      v = static_cast<std::int64_t>(u);
+    }
+    shape.push_back(v);
+  } while (s.eat(','));
 }
 
 }  // namespace
@@ -95,38 +150,81 @@ std::string encode_termination(const std::optional<nlohmann::json>& port) {
 }
 
 FrameHeader decode_header(std::string_view text) {
-  const nlohmann::json j = parse_json(text);
-  if (!j.is_object()) throw ProtocolError("frame header is not a JSON object");
   FrameHeader h;
-  const auto& flag = require(j, "terminate_flag");
-  if (!flag.is_boolean()) throw ProtocolError("frame header: 'terminate_flag' is not a bool");
-  h.terminate = flag.get<bool>();
-  if (auto it = j.find("port"); it != j.end()) h.port = *it;
-  if (h.terminate) return h;  // a termination message carries nothing else
-
-  const auto& comp = require(j, "compression");
-  if (comp.is_boolean()) {
-    if (comp.get<bool>()) throw ProtocolError("frame header: 'compression' is true, expected false or an object");
-  } else {
-    h.compression = decode_compression(comp);
-  }
-  h.message = require(j, "message");
-  if (auto it = j.find("pattern"); it != j.end()) {
-    h.pattern = it->is_string() ? it->get<std::string>() : it->dump();
-  }
-  const auto& dtype = require(j, "dtype");
-  const auto& shape = require(j, "shape");
-  if (h.compression) return h;  // dtype and shape are "" for JPEG payloads; not needed
-
-  if (!dtype.is_string()) throw ProtocolError("frame header: 'dtype' is not a string");
-  h.dtype = dtype.get<std::string>();
-  if (!shape.is_array() || shape.empty()) throw ProtocolError("frame header: 'shape' is not a non-empty array");
-  h.shape.reserve(shape.size());
-  for (const auto& d : shape) {
-    if (!d.is_number_integer()) throw ProtocolError("frame header: 'shape' holds a non-integer");
-    h.shape.push_back(d.get<std::int64_t>());
-  }
+  decode_header(text, h);
   return h;
+}
+
+void decode_header(std::string_view text, FrameHeader& h) {
+  h.port.reset();
+  h.terminate = false;
+  h.compression.reset();
+  h.message = nullptr;
+  h.pattern.clear();
+  h.dtype.clear();
+  h.shape.clear();
+
+  // One pass checks the whole text and notes where each known key's value is (the last one wins
+  // when a key repeats, as in a parsed document); then each value is read from its text.
+  std::string_view flag, port, compression, message, pattern, dtype, shape;
+  JsonScanner s(text);
+  s.skip_bom();
+  if (s.peek() != '{') {
+    (void)s.value();  // throws when the text is not JSON at all
+    if (!s.at_end()) s.fail();
+    throw ProtocolError("frame header is not a JSON object");
+  }
+  s.expect('{');
+  if (!s.eat('}')) {
+    std::string key_scratch;
+    do {
+      if (s.peek() != '"') s.fail();
+      const std::string_view key = s.string(key_scratch);
+      s.expect(':');
+      const std::string_view v = s.value();
+      if (key == "terminate_flag") flag = v;
+      else if (key == "port") port = v;
+      else if (key == "compression") compression = v;
+      else if (key == "message") message = v;
+      else if (key == "pattern") pattern = v;
+      else if (key == "dtype") dtype = v;
+      else if (key == "shape") shape = v;
+    } while (s.eat(','));
+    s.expect('}');
+  }
+  if (!s.at_end()) s.fail();
+
+  if (flag.empty()) missing("terminate_flag");
+  if (!boolean_text(flag, h.terminate)) throw ProtocolError("frame header: 'terminate_flag' is not a bool");
+  if (!port.empty()) h.port = parse_json(port);
+  if (h.terminate) return;  // a termination message carries nothing else
+
+  if (compression.empty()) missing("compression");
+  bool compressed = false;
+  if (boolean_text(compression, compressed)) {
+    if (compressed) throw ProtocolError("frame header: 'compression' is true, expected false or an object");
+  } else {
+    h.compression = decode_compression(compression);
+  }
+  if (message.empty()) missing("message");
+  h.message = message == "null" ? nlohmann::json() : parse_json(message);
+  if (!pattern.empty()) {
+    if (pattern[0] == '"') {
+      std::string scratch;
+      h.pattern = JsonScanner(pattern).string(scratch);
+    } else {
+      h.pattern = parse_json(pattern).dump();
+    }
+  }
+  if (dtype.empty()) missing("dtype");
+  if (shape.empty()) missing("shape");
+  if (h.compression) return;  // dtype and shape are "" for JPEG payloads; not needed
+
+  if (dtype[0] != '"') throw ProtocolError("frame header: 'dtype' is not a string");
+  std::string scratch;
+  const std::string_view name = JsonScanner(dtype).string(scratch);
+  h.dtype.assign(name.data(), name.size());
+  decode_shape(shape, h.shape);
 }
 
 std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape) {

@@ -44,6 +44,8 @@ std::string encode_termination(const std::optional<nlohmann::json>& port = std::
 /// Parses part 1 of a message. A termination message needs only `terminate_flag`; a frame header
 /// needs every key with the right type. Throws netgear::ProtocolError saying what is wrong.
 FrameHeader decode_header(std::string_view text);
+/// The same into an existing header, reusing its buffers (the receiver keeps one for every frame).
+void decode_header(std::string_view text, FrameHeader& out);
 
 /// Bytes a raw payload of this dtype and shape must have. Throws netgear::ProtocolError for an
 /// unknown dtype, a negative dimension or an overflowing size.
