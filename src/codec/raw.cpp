@@ -1,5 +1,6 @@
 #include "codec/raw.hpp"
 
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -36,14 +37,19 @@ OwnerAllocator& owner_allocator() {
 
 }  // namespace
 
-RawLayout describe(const cv::Mat& m) {
+void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& shape) {
   if (m.empty()) throw FrameError("cannot send an empty frame");
   auto name = wire::dtype_name(m.depth());
   if (name.empty()) throw FrameError("frame depth " + std::to_string(m.depth()) + " has no numpy dtype");
+  dtype.assign(name.data(), name.size());
+  shape.clear();
+  for (int i = 0; i < m.dims; ++i) shape.push_back(m.size[i]);
+  if (m.channels() > 1) shape.push_back(m.channels());
+}
+
+RawLayout describe(const cv::Mat& m) {
   RawLayout out;
-  out.dtype = std::string(name);
-  for (int i = 0; i < m.dims; ++i) out.shape.push_back(m.size[i]);
-  if (m.channels() > 1) out.shape.push_back(m.channels());
+  describe(m, out.dtype, out.shape);
   return out;
 }
 
@@ -52,22 +58,26 @@ cv::Mat adopt(const std::string& dtype, const std::vector<std::int64_t>& shape, 
   auto t = wire::parse_dtype(dtype);
   if (!t) throw ProtocolError("unsupported dtype '" + dtype + "'");
   if (shape.empty()) throw ProtocolError("empty shape");
-  std::vector<int> sizes;
+  // At most 32 OpenCV dimensions, plus numpy's channel axis: no heap for the sizes.
+  if (shape.size() > 33) throw ProtocolError("shape has too many dimensions");
+  std::array<int, 34> sizes{};
+  std::size_t n = 0;
   int channels = 1;
   for (auto d : shape) {
     if (d < 0 || d > std::numeric_limits<int>::max()) throw ProtocolError("shape dimension out of range");
-    sizes.push_back(static_cast<int>(d));
+    sizes[n++] = static_cast<int>(d);
   }
   // numpy's last axis becomes OpenCV's channels for rank >= 3 (an HxWxC image), when it fits.
-  if (sizes.size() >= 3 && sizes.back() >= 1 && sizes.back() <= CV_CN_MAX) {
-    channels = sizes.back();
-    sizes.pop_back();
+  if (n >= 3 && sizes[n - 1] >= 1 && sizes[n - 1] <= CV_CN_MAX) channels = sizes[--n];
+  if (n == 1) {  // a 1-D array is one row
+    sizes[1] = sizes[0];
+    sizes[0] = 1;
+    n = 2;
   }
-  if (sizes.size() == 1) sizes.insert(sizes.begin(), 1);  // a 1-D array is one row
-  if (sizes.size() > 32) throw ProtocolError("shape has too many dimensions");
+  if (n > 32) throw ProtocolError("shape has too many dimensions");
   const int type = CV_MAKETYPE(t->depth, channels);
 
-  cv::Mat view(static_cast<int>(sizes.size()), sizes.data(), type, data);
+  cv::Mat view(static_cast<int>(n), sizes.data(), type, data);
   const bool aligned = reinterpret_cast<std::uintptr_t>(data) % t->itemsize == 0;
   if (!aligned || view.total() == 0) return view.clone();
 

@@ -20,6 +20,8 @@ struct RawLayout {
 /// give their sizes (then channels). Throws netgear::FrameError for an empty matrix or a depth
 /// numpy has no name for.
 RawLayout describe(const cv::Mat& m);
+/// The same into existing buffers (the sender reuses them for every frame).
+void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& shape);
 
 /// Something that keeps a buffer alive; a matrix made by adopt() deletes it with its last reference.
 struct BufferOwner {

@@ -38,9 +38,12 @@ Sender::~Sender() { close(); }
 
 Sender::Payload Sender::make_payload(const cv::Mat& frame, const json& message) {
   const Options& o = config_.options;
-  wire::FrameHeader h;
-  h.message = message;
-  h.pattern = std::string(to_string(config_.pattern));
+  // One header reused for every frame; the message is written from the caller's value, not copied.
+  wire::FrameHeader& h = tx_header_;
+  h.compression.reset();
+  h.dtype.clear();
+  h.shape.clear();
+  h.pattern = to_string(config_.pattern);
 
   // Which frames travel as JPEG: 8-bit 2-D frames whose channel count fits the colorspace.
   std::optional<Colorspace> cs;
@@ -72,9 +75,7 @@ Sender::Payload Sender::make_payload(const cv::Mat& frame, const json& message) 
     p.bytes = zmq::message_t(jpeg.data(), jpeg.size());
     h.compression = wire::Compression{o.jpeg_compression_fastdct, o.jpeg_compression_fastupsample, *cs};
   } else {
-    auto layout = codec::describe(frame);
-    h.dtype = std::move(layout.dtype);
-    h.shape = std::move(layout.shape);
+    codec::describe(frame, h.dtype, h.shape);
     const std::size_t size = frame.total() * frame.elemSize();
     // Patterns 0/1: send() returns only after the receiver acknowledged the whole frame, so
     // ZeroMQ can borrow the matrix's buffer (kept alive by a reference) instead of copying it.
@@ -88,7 +89,7 @@ Sender::Payload Sender::make_payload(const cv::Mat& frame, const json& message) 
       frame.copyTo(contiguous);
     }
   }
-  wire::encode_frame_header(header_, h);
+  wire::encode_frame_header(header_, h, message);
   return p;
 }
 
@@ -157,7 +158,8 @@ bool Sender::deliver(zmq::message_t& bytes) {
     socket_.send(bytes, zmq::send_flags::dontwait);
     const Wait w = await(ZMQ_POLLIN, o.request_timeout);
     if (w == Wait::Ready) {
-      std::vector<zmq::message_t> reply;
+      std::vector<zmq::message_t>& reply = reply_;
+      reply.clear();
       (void)zmq::recv_multipart(socket_, std::back_inserter(reply), zmq::recv_flags::dontwait);
       if (reply.size() != 1 || !wire::is_ack_text(reply[0].to_string_view())) {
         log_->warn("unexpected reply from the receiver ({} part(s)); counting the frame as delivered",

@@ -5,12 +5,14 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 #include <zmq.hpp>
 
 #include "codec/jpeg.hpp"
 #include "netgear/netgear.hpp"
+#include "wire/header.hpp"
 
 namespace netgear::transport {
 
@@ -50,6 +52,8 @@ class Sender {
   bool acked_on_socket_ = false;  // an acknowledgement came on the current socket
   codec::JpegEncoder jpeg_;
   std::string header_;     // reused header text buffer
+  wire::FrameHeader tx_header_;        // reused header fields
+  std::vector<zmq::message_t> reply_;  // reused reply parts
   int misses_in_row_ = 0;  // Lazy Pirate: time-outs since the last acknowledgement
   bool closed_ = false;
   bool warned_raw_fallback_ = false;

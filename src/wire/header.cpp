@@ -15,7 +15,6 @@ namespace {
 
 const char* boolean(bool b) { return b ? "true" : "false"; }
 
-void append_quoted(std::string& out, std::string_view s) { append_json(out, nlohmann::json(std::string(s))); }
 
 [[noreturn]] void missing(const char* key) {
   throw ProtocolError(std::string("frame header has no '") + key + "'");
@@ -91,7 +90,9 @@ void decode_shape(std::string_view text, std::vector<std::int64_t>& shape) {
 
 }  // namespace
 
-void encode_frame_header(std::string& out, const FrameHeader& h) {
+void encode_frame_header(std::string& out, const FrameHeader& h) { encode_frame_header(out, h, h.message); }
+
+void encode_frame_header(std::string& out, const FrameHeader& h, const nlohmann::json& message) {
   out.clear();
   out += '{';
   if (h.port) {
@@ -114,11 +115,11 @@ void encode_frame_header(std::string& out, const FrameHeader& h) {
     out += "false";
   }
   out += ", \"message\": ";
-  append_json(out, h.message);
+  append_json(out, message);
   out += ", \"pattern\": ";
-  append_quoted(out, h.pattern);
+  append_json_string(out, h.pattern);
   out += ", \"dtype\": ";
-  append_quoted(out, h.dtype);
+  append_json_string(out, h.dtype);
   out += ", \"shape\": ";
   if (h.compression) {
     out += "\"\"";
@@ -126,7 +127,9 @@ void encode_frame_header(std::string& out, const FrameHeader& h) {
     out += '[';
     for (std::size_t i = 0; i < h.shape.size(); ++i) {
       if (i) out += ", ";
-      out += std::to_string(h.shape[i]);
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof digits, h.shape[i]);
+      out.append(digits, static_cast<std::size_t>(r.ptr - digits));
     }
     out += ']';
   }

@@ -36,6 +36,8 @@ struct FrameHeader {
 /// Writes a frame header exactly in vidgear's key order and Python's JSON spacing, e.g.
 /// {"terminate_flag": false, "compression": false, "message": null, "pattern": "0", "dtype": "uint8", "shape": [480, 640, 3]}
 void encode_frame_header(std::string& out, const FrameHeader& h);
+/// The same with `message` written in place of h.message (the sender's message is not copied).
+void encode_frame_header(std::string& out, const FrameHeader& h, const nlohmann::json& message);
 std::string encode_frame_header(const FrameHeader& h);
 
 /// The one-part termination message: {"terminate_flag": true} (multi-server: with "port").

@@ -1,6 +1,9 @@
 #include "wire/json_text.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 
 #include "netgear/error.hpp"
 
@@ -89,22 +92,93 @@ nlohmann::json parse_json(std::string_view text) {
   return v;
 }
 
+namespace {
+
+// Writes `s` as a JSON string the way nlohmann's dump() does (UTF-8 kept as is; quote, backslash,
+// backspace, form feed, newline, return and tab escaped; other control characters as \u00xx),
+// checking that it is well-formed UTF-8 (the Unicode standard's table 3-7, as nlohmann's decoder).
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  auto invalid = [&](std::size_t at) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%02X", static_cast<unsigned>(static_cast<unsigned char>(s[at])));
+    throw Error("message cannot be written as JSON: invalid UTF-8 byte at index " + std::to_string(at) +
+                ": 0x" + hex);
+  };
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+      auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+        if (at(k) < lo || at(k) > hi) invalid(i + k < s.size() ? i + k : i);
+      };
+      std::size_t n = 0;
+      if (c >= 0xC2 && c <= 0xDF) cont(1), n = 2;
+      else if (c == 0xE0) cont(1, 0xA0), cont(2), n = 3;
+      else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) cont(1), cont(2), n = 3;
+      else if (c == 0xED) cont(1, 0x80, 0x9F), cont(2), n = 3;
+      else if (c == 0xF0) cont(1, 0x90), cont(2), cont(3), n = 4;
+      else if (c >= 0xF1 && c <= 0xF3) cont(1), cont(2), cont(3), n = 4;
+      else if (c == 0xF4) cont(1, 0x80, 0x8F), cont(2), cont(3), n = 4;
+      else invalid(i);
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char digits[] = "0123456789abcdef";
+          out += "\\u00";
+          out += digits[c >> 4];
+          out += digits[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+namespace {
+
+template <typename Int>
+void append_integer(std::string& out, Int v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+}  // namespace
+
 void append_json(std::string& out, const nlohmann::json& value) {
+  using value_t = nlohmann::json::value_t;
   switch (value.type()) {
-    case nlohmann::json::value_t::object: {
+    case value_t::object: {
       out += '{';
       bool first = true;
       for (const auto& [k, v] : value.items()) {
         if (!first) out += ", ";
         first = false;
-        append_json(out, nlohmann::json(k));
+        append_json_string(out, k);
         out += ": ";
         append_json(out, v);
       }
       out += '}';
       return;
     }
-    case nlohmann::json::value_t::array: {
+    case value_t::array: {
       out += '[';
       bool first = true;
       for (const auto& v : value) {
@@ -115,20 +189,27 @@ void append_json(std::string& out, const nlohmann::json& value) {
       out += ']';
       return;
     }
-    case nlohmann::json::value_t::number_float: {
-      double d = value.get<double>();
+    case value_t::null: out += "null"; return;
+    case value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case value_t::string: append_json_string(out, value.get_ref<const std::string&>()); return;
+    case value_t::number_integer: append_integer(out, value.get<std::int64_t>()); return;
+    case value_t::number_unsigned: append_integer(out, value.get<std::uint64_t>()); return;
+    case value_t::number_float: {
+      const double d = value.get<double>();
       if (std::isnan(d)) {
         out += "NaN";
-        return;
-      }
-      if (std::isinf(d)) {
+      } else if (std::isinf(d)) {
         out += d > 0 ? "Infinity" : "-Infinity";
-        return;
+      } else {
+        // nlohmann's own shortest round-trip formatting (what dump() writes: 1.0, 0.1, 1e+100).
+        char buf[64];
+        char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, d);
+        out.append(buf, static_cast<std::size_t>(end - buf));
       }
-      break;
+      return;
     }
     default:
-      break;
+      break;  // binary values: not produced from JSON text; let nlohmann write them
   }
   try {
     out += value.dump();

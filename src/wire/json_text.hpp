@@ -22,4 +22,8 @@ nlohmann::json parse_json(std::string_view text);
 void append_json(std::string& out, const nlohmann::json& value);
 std::string to_json_text(const nlohmann::json& value);
 
+/// Appends `s` as a JSON string (quoted and escaped as append_json does); throws netgear::Error
+/// when it is not valid UTF-8.
+void append_json_string(std::string& out, std::string_view s);
+
 }  // namespace netgear::wire

@@ -1,6 +1,10 @@
 // The pure wire functions: header encoding byte for byte, decoding and its errors, JSON with
 // Python's non-finite tokens, dtypes, payload sizes, acknowledgements.
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <random>
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
@@ -8,6 +12,7 @@
 #include "netgear/error.hpp"
 #include "wire/dtype.hpp"
 #include "wire/header.hpp"
+#include "json_reference.hpp"
 #include "wire/json_text.hpp"
 
 namespace netgear::wire {
@@ -131,6 +136,76 @@ TEST(JsonText, EveryJsonKindRoundTrips) {
 
 TEST(JsonText, InvalidUtf8IsAClearError) {
   EXPECT_THROW(to_json_text(nlohmann::json(std::string("\xff\xfe"))), Error);
+  EXPECT_THROW(to_json_text(nlohmann::json{{std::string("k\xed\xa0\x80"), 1}}), Error);  // a surrogate, in a key
+}
+
+// The writer against the reference that has nlohmann's dump() write every scalar: the same text
+// for thousands of random values (strings of random bytes, all number kinds, nesting), and an
+// error for the same ones.
+TEST(JsonText, WriterAgreesWithNlohmannDump) {
+  std::mt19937_64 gen(42);
+  auto pick = [&](std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(gen); };
+  const std::string pieces[] = {"a", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe6\xbc\xa2",
+                                "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80", "/", " "};
+  auto random_string = [&] {
+    std::string s;
+    for (std::uint64_t n = pick(6); n > 0; --n) s += pieces[pick(std::size(pieces))];
+    return s;
+  };
+  std::function<nlohmann::json(int)> random_value = [&](int depth) -> nlohmann::json {
+    switch (pick(depth > 3 ? 7 : 9)) {
+      case 0: return nullptr;
+      case 1: return pick(2) == 1;
+      case 2: return static_cast<std::int64_t>(gen());
+      case 3: return gen();
+      case 4: {
+        std::uint64_t bits = gen();
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        return d;
+      }
+      case 5: {
+        const double nice[] = {0.0, -0.0, 1.0, 0.1, 1.5e-3, 1e100, -2.5e-308, 5e-324, 123456789.125, 1e21, 1e-7};
+        return nice[pick(std::size(nice))];
+      }
+      case 6: return random_string();
+      case 7: {
+        nlohmann::json a = nlohmann::json::array();
+        for (std::uint64_t n = pick(4); n > 0; --n) a.push_back(random_value(depth + 1));
+        return a;
+      }
+      default: {
+        nlohmann::json o = nlohmann::json::object();
+        for (std::uint64_t n = pick(4); n > 0; --n) o[random_string()] = random_value(depth + 1);
+        return o;
+      }
+    }
+  };
+  int written = 0, refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const nlohmann::json v = random_value(0);
+    std::string mine, theirs;
+    bool mine_ok = true, theirs_ok = true;
+    try {
+      append_json(mine, v);
+    } catch (const Error&) {
+      mine_ok = false;
+    }
+    try {
+      reference::append_json_dump(theirs, v);
+    } catch (const Error&) {
+      theirs_ok = false;
+    }
+    ASSERT_EQ(mine_ok, theirs_ok) << i;
+    if (mine_ok) {
+      ASSERT_EQ(mine, theirs) << i;
+      ++written;
+    } else {
+      ++refused;
+    }
+  }
+  EXPECT_GT(written, 5000);
+  EXPECT_GT(refused, 1000);
 }
 
 TEST(DType, NamesAndProtocolCodes) {
