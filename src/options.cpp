@@ -138,6 +138,10 @@ const std::vector<OptionSpec>& specs() {
        [](Options& o, auto n, const auto& v) { o.queue_size = static_cast<std::size_t>(as_int(n, v, 1, 1'000'000)); }},
       {"keep_newest",
        [](Options& o, auto n, const auto& v) { o.keep_newest = as_bool(n, v); }},
+      {"pubsub_socket_buffer",
+       [](Options& o, auto n, const auto& v) {
+         o.pubsub_socket_buffer = static_cast<std::size_t>(as_int(n, v, 0, 1 << 30));
+       }},
       {"flag", [](Options& o, auto n, const auto& v) { o.flag = static_cast<int>(as_int(n, v, 0, 1 << 30)); }},
       {"copy", [](Options& o, auto n, const auto& v) { o.copy = as_bool(n, v); }},
       {"track", [](Options& o, auto n, const auto& v) { o.track = as_bool(n, v); }},

@@ -23,7 +23,7 @@ TEST(Options, ParseFromJson) {
     "max_retries": 7, "request_timeout": 0.25, "subscriber_timeout": 2,
     "jpeg_compression": "GRAY", "jpeg_compression_quality": 55,
     "jpeg_compression_fastdct": false, "jpeg_compression_fastupsample": true,
-    "flag": 0, "copy": true, "track": false, "queue_size": 4, "keep_newest": true})"));
+    "flag": 0, "copy": true, "track": false, "queue_size": 4, "keep_newest": true, "pubsub_socket_buffer": 0})"));
   EXPECT_EQ(o.max_retries, 7);
   EXPECT_EQ(o.request_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(o.subscriber_timeout, std::chrono::milliseconds(2000));
@@ -34,6 +34,9 @@ TEST(Options, ParseFromJson) {
   EXPECT_TRUE(o.jpeg_compression_fastupsample);
   EXPECT_EQ(o.queue_size, 4u);
   EXPECT_TRUE(o.keep_newest);
+  EXPECT_EQ(o.pubsub_socket_buffer, 0u);
+  EXPECT_EQ(Options{}.pubsub_socket_buffer, 128u * 1024);
+  EXPECT_THROW(parse_options(nlohmann::json::parse(R"({"pubsub_socket_buffer": -1})")), OptionError);
 }
 
 TEST(Options, ParseFromText) {

@@ -271,6 +271,25 @@ TEST(Queue, KeepNewestDropsOldestWhenFull) {
   EXPECT_EQ(rx.stats().dropped_queue, 8u);
 }
 
+// pubsub_socket_buffer bounds the kernel buffers; frames far larger than the buffer still arrive
+// whole, and 0 (the OS default) works too.
+TEST(PubSubSocketBuffer, LargeFramesArriveWithAnyBuffer) {
+  for (std::size_t buffer : {std::size_t{0}, std::size_t{4096}, std::size_t{128 * 1024}}) {
+    SCOPED_TRACE(buffer);
+    const std::string port = std::to_string(test::free_tcp_port());
+    Config rc = config(true, Pattern::PubSub, Protocol::Tcp, port);
+    Config tc = config(false, Pattern::PubSub, Protocol::Tcp, port);
+    rc.options.pubsub_socket_buffer = tc.options.pubsub_socket_buffer = buffer;
+    tc.options.jpeg_compression = false;
+    NetGear rx(rc);
+    NetGear tx(tc);
+    const cv::Mat frame = test::random_mat(600, 800, CV_8UC3, 11);  // 1.4 MB
+    auto got = stream(tx, rx, frame, 3);
+    ASSERT_EQ(got.size(), 3u);
+    for (const auto& f : got) EXPECT_TRUE(test::same_mat(f.image, frame));
+  }
+}
+
 TEST(Ipv6, LoopbackWorks) {
   const std::string port = std::to_string(test::free_tcp_port());
   Config rc = config(true, Pattern::ReqRep, Protocol::Tcp, port);

@@ -63,6 +63,9 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"keep_newest",
        {"BOOL", "receiver: when the queue is full drop the oldest frame instead of slowing the sender down. "
                 "Default false"}},
+      {"pubsub_socket_buffer",
+       {"BYTES", "pattern 2: kernel socket buffer of the PUB and SUB sockets; bounds stale frames. "
+                 "0: OS default (for long-round-trip links). Default 131072"}},
       {"flag", {"INT", "pyzmq tuning knob, accepted for compatibility; no effect. Default 0"}},
       {"copy", {"BOOL", "pyzmq tuning knob, accepted for compatibility; no effect. Default false"}},
       {"track", {"BOOL", "pyzmq tuning knob, accepted for compatibility; no effect. Default false"}},

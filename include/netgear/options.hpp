@@ -89,6 +89,14 @@ struct Options {
   /// Keep only the newest frames: when the queue is full, drop the oldest (lowest latency).
   bool keep_newest = false;
 
+  // --- PUB/SUB freshness (not in vidgear) -----------------------------------------------------
+  /// Pattern 2: kernel socket buffer (SO_SNDBUF on the PUB socket, SO_RCVBUF on the SUB socket), in
+  /// bytes. The high-water mark of 1 keeps ZeroMQ's own queues short, but the kernel's TCP buffers
+  /// (megabytes with autotuning) can still hold dozens of stale JPEG frames: 128 KiB keeps the lag to
+  /// a frame or two. 0 leaves the OS default (autotuning): use it, or a larger value, on links with a
+  /// long round trip, where a small buffer caps the throughput (buffer / round-trip time).
+  std::size_t pubsub_socket_buffer = 128 * 1024;
+
   // --- pyzmq tuning knobs: accepted for compatibility, they change nothing ---------------------
   int flag = 0;
   bool copy = false;

@@ -1,5 +1,6 @@
 #include "transport/endpoint.hpp"
 
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,6 +126,15 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const Config& c, const std::strin
     case Pattern::PubSub:
       s.set(zmq::sockopt::sndhwm, 1);
       s.set(zmq::sockopt::rcvhwm, 1);
+      if (c.options.pubsub_socket_buffer > 0) {
+        // Bounds the frames waiting in the kernel (Options::pubsub_socket_buffer).
+        const int bytes = static_cast<int>(c.options.pubsub_socket_buffer);
+        if (c.receive_mode) {
+          s.set(zmq::sockopt::rcvbuf, bytes);
+        } else {
+          s.set(zmq::sockopt::sndbuf, bytes);
+        }
+      }
       if (c.receive_mode) s.set(zmq::sockopt::subscribe, "");
       break;
   }
