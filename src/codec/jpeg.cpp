@@ -5,6 +5,7 @@
 #include "codec/jpeg.hpp"
 
 #include <climits>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -19,6 +20,13 @@ namespace {
 // Largest width or height a decoder accepts. The header is peer-controlled: without a bound a
 // few bytes could make us allocate gigabytes. 16384 covers every real camera/video frame.
 constexpr int kMaxDimension = 16384;
+
+// A Huffman-coded JPEG spends at least about one bit per 8x8 block (a DC code; progressive scans
+// can skip AC data with end-of-band runs but not DC), so it has at least pixels / 512 bytes.
+// Above this many pixels per byte of payload the header lies: do not allocate for it. Small
+// frames are never refused (arithmetic coding can go lower; no vidgear peer uses it).
+constexpr std::uint64_t kMaxPixelsPerByte = 1024;
+constexpr std::uint64_t kAlwaysPlausiblePixels = 4'000'000;
 
 // Smallest possible JPEG is SOI + EOI; anything shorter cannot even hold the markers.
 constexpr std::size_t kMinJpegSize = 4;
@@ -184,6 +192,12 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
   if (width <= 0 || height <= 0 || width > kMaxDimension || height > kMaxDimension) {
     throw ProtocolError("JPEG: implausible image size " + std::to_string(width) + "x" +
                         std::to_string(height) + " (limit " + std::to_string(kMaxDimension) + ")");
+  }
+  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (pixels > kAlwaysPlausiblePixels && pixels > kMaxPixelsPerByte * size) {
+    throw ProtocolError("JPEG: header claims " + std::to_string(width) + "x" + std::to_string(height) +
+                        " but the payload has only " + std::to_string(size) +
+                        " bytes, too few for that many pixels: not decoded");
   }
 
   cv::Mat out(height, width, CV_8UC(ch));

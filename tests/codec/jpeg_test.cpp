@@ -507,6 +507,31 @@ TEST_F(JpegCorrupt, AbsurdHeader) {
   expect_protocol_error(with_size(good_, 320, 480), "taller than the data");
 }
 
+TEST_F(JpegCorrupt, HugeSizeFromFewBytesIsRefusedBeforeAllocating) {
+  // 16000 x 16000 (768 MB decoded) claimed by a payload of a few kilobytes.
+  ASSERT_LT(good_.size(), 200'000u);
+  JpegDecoder dec;
+  try {
+    dec.decode(good_.data(), good_.size(), Colorspace::BGR, true, false);  // the real size is fine
+    const Bytes huge = with_size(good_, 16000, 16000);
+    dec.decode(huge.data(), huge.size(), Colorspace::BGR, true, false);
+    ADD_FAILURE() << "decoded a 16000x16000 header from " << huge.size() << " bytes";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("16000x16000"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("too few"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Jpeg, LargeUniformFrameIsNotMistakenForALie) {
+  // The most compressible real frame: one colour, 4096 x 4096 (16.7 Mpx in a few hundred KB).
+  const cv::Mat flat(4096, 4096, CV_8UC3, cv::Scalar(90, 90, 90));
+  const Bytes b = encode(flat, Colorspace::BGR);
+  JpegDecoder dec;
+  const cv::Mat out = dec.decode(b.data(), b.size(), Colorspace::BGR, true, false);
+  EXPECT_EQ(out.size(), flat.size());
+  EXPECT_LT(cv::norm(out, flat, cv::NORM_INF), 4.0);
+}
+
 TEST_F(JpegCorrupt, DecoderRecovers) {
   JpegDecoder dec;
   const Bytes half(good_.begin(), good_.begin() + static_cast<long>(good_.size() / 2));
