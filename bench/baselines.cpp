@@ -156,4 +156,27 @@ JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
   return b;
 }
 
+void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, double fps, int frames) {
+  if (ring.empty() || fps <= 0 || frames <= 0) return;
+  Codec codec(b.size);
+  std::vector<unsigned char> jpeg;
+  std::vector<double> enc, dec;
+  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps));
+  auto next = Clock::now();
+  for (int i = 0; i < frames; ++i) {
+    std::this_thread::sleep_until(next);
+    next += period;
+    const auto t0 = Clock::now();
+    const std::size_t n = codec.encode(ring[static_cast<std::size_t>(i) % ring.size()]);
+    enc.push_back(ms_since(t0));
+    jpeg.assign(codec.last_jpeg(), codec.last_jpeg() + n);  // not timed
+    const auto t1 = Clock::now();
+    codec.decode(jpeg);
+    dec.push_back(ms_since(t1));
+  }
+  b.paced_fps = fps;
+  b.paced_encode_p50_ms = quantile(enc, 0.5);
+  b.paced_decode_p50_ms = quantile(dec, 0.5);
+}
+
 }  // namespace netgear::bench

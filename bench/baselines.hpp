@@ -24,10 +24,18 @@ struct JpegBaseline {
   /// (as NetGear's sender and receiver do), min of their rates. Equals pipeline_fps() on an idle
   /// machine with two free cores; lower when other work competes for the CPUs.
   double concurrent_fps = 0;
+  /// Encode then decode one frame every 1/paced_fps s, as a paced stream does (caches and branch
+  /// predictors cold, CPUs idle in between): p50s, 0 when not measured.
+  double paced_fps = 0;
+  double paced_encode_p50_ms = 0;
+  double paced_decode_p50_ms = 0;
 };
 
 /// Times tjCompress2 / tjDecompress2 over `ring` for about `budget` each, one after the other,
 /// then both at once on two threads for another `budget`. Throws on a TurboJPEG error.
 JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring, std::chrono::milliseconds budget);
+
+/// Adds the paced measurement to `b`: `frames` encode + decode pairs, one every 1/fps s.
+void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, double fps, int frames);
 
 }  // namespace netgear::bench

@@ -337,6 +337,9 @@ json codec_json(const JpegBaseline& b) {
           {"pipeline_fps", b.pipeline_fps()},
           {"serial_fps", b.serial_fps()},
           {"concurrent_fps", b.concurrent_fps},
+          {"paced_fps", b.paced_fps},
+          {"paced_encode_p50_ms", b.paced_encode_p50_ms},
+          {"paced_decode_p50_ms", b.paced_decode_p50_ms},
           {"samples", b.samples}};
 }
 
@@ -567,6 +570,14 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
                  fmt("%.3f", c->codec->decode_p50_ms) + " + 0.5 = " + fmt("%.3f", t.limit) +
                  " ms (at full speed, " + fmt("%.0f", c->fps()) + " fps: p50 " +
                  fmt("%.3f", c->run.result.value("p50_ms", 0.0)) + " ms)";
+      if (paced && c->codec->paced_fps > 0) {
+        // The limit above times the codec hot, back to back; a paced stream runs it cold.
+        const double cold = c->codec->paced_encode_p50_ms + c->codec->paced_decode_p50_ms + 0.5;
+        t.detail += "; like for like, with the codec also paced at " + fmt("%.0f", c->codec->paced_fps) +
+                    " fps: " + fmt("%.3f", c->codec->paced_encode_p50_ms) + " + " +
+                    fmt("%.3f", c->codec->paced_decode_p50_ms) + " + 0.5 = " + fmt("%.3f", cold) + " ms, " +
+                    (t.value <= cold ? "met" : "missed");
+      }
     }
     targets.push_back(t);
   }
@@ -619,7 +630,11 @@ int run_bench(const BenchOptions& o) {
                                                  static_cast<int>(1e6 / s.paced_fps)));
             }
           }
-          if (paced) c.paced = combine_rounds(paced_rounds);
+          if (paced) {
+            c.paced = combine_rounds(paced_rounds);
+            // The codec at the same pace, for a like-for-like reading of the latency target.
+            if (c.codec) measure_jpeg_paced(*c.codec, rings[size.str()], s.paced_fps, 200);
+          }
           c.zmq = ZmqResult{transport, mode, c.payload_bytes, combine_rounds(zmq_rounds)};
           c.run = combine_rounds(rounds);
 
