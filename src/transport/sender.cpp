@@ -72,7 +72,8 @@ Sender::Payload Sender::make_payload(const cv::Mat& frame, const json& message) 
   Payload p;
   if (cs) {
     auto jpeg = jpeg_.encode(frame, *cs, o.jpeg_compression_quality, o.jpeg_compression_fastdct);
-    p.bytes = zmq::message_t(jpeg.data(), jpeg.size());
+    p.bytes = pool_.message(jpeg.size());
+    std::memcpy(p.bytes.data(), jpeg.data(), jpeg.size());
     h.compression = wire::Compression{o.jpeg_compression_fastdct, o.jpeg_compression_fastupsample, *cs};
   } else {
     codec::describe(frame, h.dtype, h.shape);
@@ -84,7 +85,7 @@ Sender::Payload Sender::make_payload(const cv::Mat& frame, const json& message) 
       auto* keep = new cv::Mat(frame);
       p.bytes = zmq::message_t(keep->data, size, release_mat, keep);
     } else {
-      p.bytes = zmq::message_t(size);
+      p.bytes = pool_.message(size);
       cv::Mat contiguous(frame.dims, frame.size.p, frame.type(), p.bytes.data());
       frame.copyTo(contiguous);
     }

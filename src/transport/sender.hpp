@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "codec/jpeg.hpp"
+#include "transport/buffer_pool.hpp"
 #include "netgear/netgear.hpp"
 #include "wire/header.hpp"
 
@@ -45,6 +46,7 @@ class Sender {
   Config config_;
   std::string endpoint_;
   std::shared_ptr<spdlog::logger> log_;
+  BufferPool pool_;  // declared before ctx_: outlives every message, which ctx_.close() releases
   zmq::context_t ctx_;
   zmq::socket_t socket_;
   zmq::socket_t monitor_;  // PAIR only: connection events of socket_
