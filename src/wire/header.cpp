@@ -212,11 +212,11 @@ void decode_header(std::string_view text, FrameHeader& h) {
   if (message.empty()) missing("message");
   h.message = message == "null" ? nlohmann::json() : parse_json(message);
   if (!pattern.empty()) {
+    // Informational only; a value that is not a string is ignored (not dumped: a peer could nest
+    // it deep enough to exhaust the stack of a recursive writer).
     if (pattern[0] == '"') {
       std::string scratch;
       h.pattern = JsonScanner(pattern).string(scratch);
-    } else {
-      h.pattern = parse_json(pattern).dump();
     }
   }
   if (dtype.empty()) missing("dtype");

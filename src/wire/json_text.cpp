@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <vector>
 
 #include "netgear/error.hpp"
 
@@ -60,16 +61,22 @@ bool replace_tokens(std::string_view text, std::string& out) {
   return found;
 }
 
-void restore_tokens(nlohmann::json& v) {
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (!s.empty() && s[0] == '\x01') {
-      if (s == kNaN) v = std::nan("");
-      else if (s == kInf) v = HUGE_VAL;
-      else if (s == kNegInf) v = -HUGE_VAL;
+// Iterative, not recursive: the document comes from a peer and may be nested a million deep.
+void restore_tokens(nlohmann::json& root) {
+  std::vector<nlohmann::json*> todo{&root};
+  while (!todo.empty()) {
+    nlohmann::json& v = *todo.back();
+    todo.pop_back();
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (!s.empty() && s[0] == '\x01') {
+        if (s == kNaN) v = std::nan("");
+        else if (s == kInf) v = HUGE_VAL;
+        else if (s == kNegInf) v = -HUGE_VAL;
+      }
+    } else if (v.is_structured()) {
+      for (auto& child : v) todo.push_back(&child);
     }
-  } else if (v.is_structured()) {
-    for (auto& child : v) restore_tokens(child);
   }
 }
 

@@ -119,6 +119,23 @@ TEST(HeaderScanner, AgreesWithTheDocumentParserOnMangledHeaders) {
   EXPECT_GT(rejected, 1000);
 }
 
+// A peer can nest a value a million deep in a few megabytes: nothing on the way (scanner, parser,
+// NaN restoration, the ignored non-string pattern, destruction) may recurse on it.
+TEST(HeaderScanner, DeepNestingFromAPeerDoesNotExhaustTheStack) {
+  const int depth = 1'000'000;
+  const std::string deep = std::string(depth, '[') + "NaN" + std::string(depth, ']');
+  const std::string text = R"({"terminate_flag": false, "compression": false, "message": )" + deep +
+                           R"(, "pattern": )" + deep + R"(, "x": )" + deep +
+                           R"(, "dtype": "uint8", "shape": [1]})";
+  FrameHeader h;
+  netgear::wire::decode_header(text, h);
+  EXPECT_TRUE(h.message.is_array());
+  EXPECT_EQ(h.pattern, "");
+  EXPECT_EQ(h.shape, (std::vector<std::int64_t>{1}));
+  // And the same nesting left open is an error, not a crash.
+  EXPECT_THROW(netgear::wire::decode_header(text.substr(0, text.size() / 3)), ProtocolError);
+}
+
 TEST(HeaderScanner, IntegerTexts) {
   using netgear::wire::is_integer_text;
   EXPECT_TRUE(is_integer_text("0"));

@@ -54,7 +54,7 @@ inline FrameHeader decode_header_dom(std::string_view text) {
   }
   h.message = require(j, "message");
   if (auto it = j.find("pattern"); it != j.end()) {
-    h.pattern = it->is_string() ? it->get<std::string>() : it->dump();
+    h.pattern = it->is_string() ? it->get<std::string>() : std::string();  // changed in session 2: was dump()
   }
   const auto& dtype = require(j, "dtype");
   const auto& shape = require(j, "shape");
