@@ -155,8 +155,16 @@ bool Sender::deliver(zmq::message_t& bytes) {
     if (pair) (void)connection_dropped();   // forget drops that happened before this frame left
     if (await(ZMQ_POLLOUT, o.request_timeout) != Wait::Ready) return false;
     const bool first_on_socket = !acked_on_socket_;
-    socket_.send(zmq::buffer(header_), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    socket_.send(bytes, zmq::send_flags::dontwait);
+    if (!socket_.send(zmq::buffer(header_), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      // The connection went away between the poll and the send: nothing left. (Sending the
+      // payload now would make it a one-part message of its own.)
+      if (pair && resends < 2) {
+        ++resends;
+        continue;
+      }
+      return false;
+    }
+    socket_.send(bytes, zmq::send_flags::dontwait);  // the rest of a message always follows its first part
     const Wait w = await(ZMQ_POLLIN, o.request_timeout);
     if (w == Wait::Ready) {
       std::vector<zmq::message_t>& reply = reply_;
