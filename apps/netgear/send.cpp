@@ -105,8 +105,8 @@ SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_
         tick_frames = o.attempted;
         tick_bytes = st.bytes;
         status->show("send: " + std::to_string(o.attempted) + " frames | " + fixed(rate, 1) + " fps | " +
-                         fixed(mbps, 2) + " Mbit/s | lost " + std::to_string(st.frames_lost) + " | reconnects " +
-                         std::to_string(st.reconnects),
+                         fixed(mbps, 2) + " Mbit/s | lost " + std::to_string(st.frames_lost) + " | resent " +
+                         std::to_string(st.frames_resent) + " | reconnects " + std::to_string(st.reconnects),
                      now);
       }
     }
@@ -122,7 +122,7 @@ std::string send_summary_line(const SendOutcome& o, const Stats& st, const char*
   const double fps = o.seconds > 0 ? static_cast<double>(o.attempted) / o.seconds : 0.0;
   const double mbps = o.seconds > 0 ? static_cast<double>(st.bytes) * 8.0 / 1e6 / o.seconds : 0.0;
   return std::string(prefix) + ": " + std::to_string(st.frames) + " frames sent, " + std::to_string(st.frames_lost) +
-         " lost, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
+         " lost, " + std::to_string(st.frames_resent) + " resent, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
          " Mbit/s, " + fixed(o.seconds, 2) + " s, end: " + o.end_reason;
 }
 
