@@ -132,6 +132,14 @@ std::string ReceiveStats::status(Clock::time_point now, const Stats& ng) {
       fps = static_cast<double>(frames_ - a.frames) / dt;
       mbps = static_cast<double>(ng.bytes - a.bytes) * 8.0 / 1e6 / dt;
     }
+  } else if (frames_ > 1) {
+    // The first status line: the rate since the first frame (else it would say 0 fps).
+    const double dt = seconds_between(first_, now);
+    if (dt > 0) {
+      fps = static_cast<double>(frames_ - 1) / dt;
+      mbps = static_cast<double>(ng.bytes) * 8.0 / 1e6 * (static_cast<double>(frames_ - 1) /
+                                                           static_cast<double>(frames_)) / dt;
+    }
   }
   std::optional<double> p50, p99;
   if (!recent_.empty()) {

@@ -312,6 +312,11 @@ TEST_F(CliTest, DemoStreamsFrames) {
   const ExitStatus s = demo.wait(30s);
   ASSERT_TRUE(s.ok()) << describe(s);
   EXPECT_NE(s.out.find("summary:"), std::string::npos) << s.out;
+  // Every live status line shows a rate once frames flow, the first one too.
+  const auto first_status = s.out.find("recv: ");
+  ASSERT_NE(first_status, std::string::npos) << s.out;
+  const std::string line = s.out.substr(first_status, s.out.find('\n', first_status) - first_status);
+  EXPECT_EQ(line.find("| 0.0 fps"), std::string::npos) << line;
   const auto j = read_json(stats);
   ASSERT_TRUE(j.is_object());
   EXPECT_GT(j["frames"].get<int>(), 0);
