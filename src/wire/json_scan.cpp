@@ -210,42 +210,6 @@ unsigned JsonScanner::hex4() {
   return v;
 }
 
-void JsonScanner::utf8_sequence() {
-  // Well-formed UTF-8 per the Unicode standard's table 3-7 (what nlohmann's lexer accepts).
-  auto byte = [&](std::size_t i) { return p_ + i < t_.size() ? static_cast<unsigned char>(t_[p_ + i]) : 0u; };
-  auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
-    const unsigned b = byte(i);
-    if (b < lo || b > hi) fail();
-  };
-  const unsigned b0 = byte(0);
-  std::size_t n = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    cont(1);
-    n = 2;
-  } else if (b0 == 0xE0) {
-    cont(1, 0xA0, 0xBF), cont(2);
-    n = 3;
-  } else if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) {
-    cont(1), cont(2);
-    n = 3;
-  } else if (b0 == 0xED) {
-    cont(1, 0x80, 0x9F), cont(2);
-    n = 3;
-  } else if (b0 == 0xF0) {
-    cont(1, 0x90, 0xBF), cont(2), cont(3);
-    n = 4;
-  } else if (b0 >= 0xF1 && b0 <= 0xF3) {
-    cont(1), cont(2), cont(3);
-    n = 4;
-  } else if (b0 == 0xF4) {
-    cont(1, 0x80, 0x8F), cont(2), cont(3);
-    n = 4;
-  } else {
-    fail();
-  }
-  p_ += n;
-}
-
 std::string_view JsonScanner::string(std::string& scratch) {
   expect('"');
   const std::size_t start = p_;
@@ -303,10 +267,27 @@ std::string_view JsonScanner::string(std::string& scratch) {
       ++p_;
       continue;
     }
-    const std::size_t from = p_;
-    utf8_sequence();
-    if (escaped) scratch.append(t_.substr(from, p_ - from));
+    const std::size_t n = utf8_sequence_length(t_, p_);
+    if (n == 0) fail();
+    if (escaped) scratch.append(t_.substr(p_, n));
+    p_ += n;
   }
+}
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  auto byte = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto in = [&](std::size_t k, unsigned lo, unsigned hi) { return byte(k) >= lo && byte(k) <= hi; };
+  const unsigned b0 = byte(0);
+  if (b0 >= 0xC2 && b0 <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return in(1, lo, hi) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
 }
 
 bool is_integer_text(std::string_view number) noexcept {

@@ -45,12 +45,15 @@ class JsonScanner {
   void scalar();
   void number();
   void literal(std::string_view word);
-  void utf8_sequence();
   unsigned hex4();
 
   std::string_view t_;
   std::size_t p_ = 0;
 };
+
+/// Length of the well-formed UTF-8 sequence that starts at s[i] (a byte >= 0x80), per the Unicode
+/// standard's table 3-7 (what nlohmann's decoder accepts); 0 when it is ill-formed or cut short.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
 /// True for the text of a JSON integer (no fraction, no exponent), as nlohmann classifies numbers.
 bool is_integer_text(std::string_view number) noexcept;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "netgear/error.hpp"
+#include "wire/json_scan.hpp"
 
 namespace netgear::wire {
 
@@ -99,38 +100,22 @@ nlohmann::json parse_json(std::string_view text) {
   return v;
 }
 
-namespace {
-
 // Writes `s` as a JSON string the way nlohmann's dump() does (UTF-8 kept as is; quote, backslash,
 // backspace, form feed, newline, return and tab escaped; other control characters as \u00xx),
-// checking that it is well-formed UTF-8 (the Unicode standard's table 3-7, as nlohmann's decoder).
-}  // namespace
-
+// checking that it is well-formed UTF-8.
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
-  auto invalid = [&](std::size_t at) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "%02X", static_cast<unsigned>(static_cast<unsigned char>(s[at])));
-    throw Error("message cannot be written as JSON: invalid UTF-8 byte at index " + std::to_string(at) +
-                ": 0x" + hex);
-  };
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-      auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
-        if (at(k) < lo || at(k) > hi) invalid(i + k < s.size() ? i + k : i);
-      };
-      std::size_t n = 0;
-      if (c >= 0xC2 && c <= 0xDF) cont(1), n = 2;
-      else if (c == 0xE0) cont(1, 0xA0), cont(2), n = 3;
-      else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) cont(1), cont(2), n = 3;
-      else if (c == 0xED) cont(1, 0x80, 0x9F), cont(2), n = 3;
-      else if (c == 0xF0) cont(1, 0x90), cont(2), cont(3), n = 4;
-      else if (c >= 0xF1 && c <= 0xF3) cont(1), cont(2), cont(3), n = 4;
-      else if (c == 0xF4) cont(1, 0x80, 0x8F), cont(2), cont(3), n = 4;
-      else invalid(i);
+      const std::size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "%02X", static_cast<unsigned>(c));
+        throw Error("message cannot be written as JSON: invalid UTF-8 sequence at index " + std::to_string(i) +
+                    " (starting 0x" + hex + ")");
+      }
       out.append(s.substr(i, n));
       i += n;
       continue;
