@@ -7,7 +7,7 @@
 #include <charconv>
 #include <ctime>
 
-#include "pattern/test_pattern.hpp"
+#include "test_pattern.hpp"
 
 namespace netgear::bench {
 

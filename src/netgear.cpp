@@ -1,11 +1,14 @@
+// The public facade: checks the Config, composes the side it asks for, and keeps the promise
+// that every exception is a netgear::Error (engine/errors.hpp translates at this boundary).
 #include "netgear/netgear.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "transport/endpoint.hpp"
-#include "transport/receiver.hpp"
-#include "transport/sender.hpp"
+#include "config/validate.hpp"
+#include "engine/errors.hpp"
+#include "engine/receiver.hpp"
+#include "engine/sender.hpp"
 
 namespace netgear {
 
@@ -23,6 +26,12 @@ std::shared_ptr<spdlog::logger> make_logger(bool enabled) {
 
 }  // namespace
 
+std::string Ports::text() const {
+  std::string out;
+  for (const auto& p : list_) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
 std::string_view to_string(EndReason r) noexcept {
   switch (r) {
     case EndReason::None: return "running";
@@ -37,21 +46,36 @@ std::string_view to_string(EndReason r) noexcept {
 
 struct NetGear::Impl {
   Config config;
-  std::string endpoint;
-  std::unique_ptr<transport::Sender> sender;
-  std::unique_ptr<transport::Receiver> receiver;
+  std::unique_ptr<engine::Sender> sender;
+  std::unique_ptr<engine::Receiver> receiver;
+
+  engine::Sender& send_side(const char* call) {
+    if (!sender) {
+      throw ModeError(std::string(call) +
+                      " is for send mode; this NetGear is in receive mode (receive_mode = true): use recv()");
+    }
+    return *sender;
+  }
+  engine::Receiver& receive_side(const char* call) {
+    if (!receiver) {
+      throw ModeError(std::string(call) +
+                      " is for receive mode; this NetGear is in send mode (receive_mode = false): use send()");
+    }
+    return *receiver;
+  }
 };
 
 NetGear::NetGear(const Config& config) : impl_(std::make_unique<Impl>()) {
-  transport::validate(config);
-  impl_->config = config;
-  impl_->endpoint = transport::make_endpoint(config);
-  auto log = make_logger(config.logging);
-  if (config.receive_mode) {
-    impl_->receiver = std::make_unique<transport::Receiver>(config, impl_->endpoint, log);
-  } else {
-    impl_->sender = std::make_unique<transport::Sender>(config, impl_->endpoint, log);
-  }
+  engine::translating([&] {
+    config::validate(config);
+    impl_->config = config;
+    auto log = make_logger(config.logging);
+    if (config.receive_mode) {
+      impl_->receiver = std::make_unique<engine::Receiver>(config, log);
+    } else {
+      impl_->sender = std::make_unique<engine::Sender>(config, log);
+    }
+  });
 }
 
 NetGear::~NetGear() {
@@ -68,26 +92,17 @@ NetGear& NetGear::operator=(NetGear&& other) noexcept {
 
 SendResult NetGear::send(const cv::Mat& frame, const json& message) {
   if (!impl_) throw ClosedError("send() on a moved-from NetGear");
-  if (!impl_->sender) {
-    throw ModeError("send() is for send mode; this NetGear is in receive mode (receive_mode = true): use recv()");
-  }
-  return impl_->sender->send(frame, message);
+  return engine::translating([&] { return impl_->send_side("send()").send(frame, message); });
 }
 
 std::optional<Frame> NetGear::recv() {
   if (!impl_) throw ClosedError("recv() on a moved-from NetGear");
-  if (!impl_->receiver) {
-    throw ModeError("recv() is for receive mode; this NetGear is in send mode (receive_mode = false): use send()");
-  }
-  return impl_->receiver->recv(std::nullopt);
+  return engine::translating([&] { return impl_->receive_side("recv()").recv(std::nullopt); });
 }
 
 std::optional<Frame> NetGear::recv(std::chrono::milliseconds timeout) {
   if (!impl_) throw ClosedError("recv() on a moved-from NetGear");
-  if (!impl_->receiver) {
-    throw ModeError("recv() is for receive mode; this NetGear is in send mode (receive_mode = false): use send()");
-  }
-  return impl_->receiver->recv(timeout);
+  return engine::translating([&] { return impl_->receive_side("recv()").recv(timeout); });
 }
 
 bool NetGear::end_of_stream() const { return impl_ && impl_->receiver && impl_->receiver->end_of_stream(); }
@@ -107,8 +122,21 @@ Stats NetGear::stats() const {
   return impl_->sender ? impl_->sender->stats() : impl_->receiver->stats();
 }
 
-const Config& NetGear::config() const { return impl_->config; }
-std::string NetGear::endpoint() const { return impl_ ? impl_->endpoint : std::string(); }
+const Config& NetGear::config() const {
+  if (!impl_) throw ClosedError("config() on a moved-from NetGear");
+  return impl_->config;
+}
+
+std::vector<std::string> NetGear::endpoints() const {
+  if (!impl_) return {};
+  return impl_->sender ? impl_->sender->endpoints() : impl_->receiver->endpoints();
+}
+
+std::string NetGear::endpoint() const {
+  auto all = endpoints();
+  return all.empty() ? std::string() : all.front();
+}
+
 std::string NetGear::device_id() const {
   return impl_ && impl_->receiver ? impl_->receiver->device_id() : std::string();
 }

@@ -24,7 +24,7 @@ std::string proto_name(Protocol p) { return p == Protocol::Tcp ? "tcp" : "ipc"; 
 
 std::vector<std::string> peer_args(const std::string& role, const Config& c, std::vector<std::string> extra = {}) {
   std::vector<std::string> a = {test::peer_path(), role, "--pattern", std::to_string(static_cast<int>(c.pattern)),
-                                "--protocol", proto_name(c.protocol), "--address", c.address, "--port", c.port,
+                                "--protocol", proto_name(c.protocol), "--address", c.address, "--port", c.port.text(),
                                 "--timeout-ms", std::to_string(c.options.request_timeout.count()),
                                 "--retries", std::to_string(c.options.max_retries)};
   a.insert(a.end(), extra.begin(), extra.end());

@@ -107,12 +107,12 @@ void add_netgear_flags(CLI::App& app, NetgearFlags& flags, Role role) {
     case Role::Sender:
       address_help = "the receiver's address to connect to (tcp: host name or IP; ipc: path prefix). "
                      "Default localhost (tcp), /tmp/netgear (ipc)";
-      port_help = "the receiver's port (ipc: part of the path). Default 5555";
+      port_help = "the receiver's port (ipc: part of the path); a comma-separated list for a multi-client sender. Default 5555";
       break;
     case Role::Receiver:
       address_help = "the address to bind (tcp: '*' = every interface, or an IP of this machine; ipc: path "
                      "prefix). Default '*' (tcp), /tmp/netgear (ipc)";
-      port_help = "the port to bind (ipc: part of the path). Default 5555";
+      port_help = "the port to bind (ipc: part of the path); a comma-separated list for a multi-server receiver. Default 5555";
       break;
     case Role::Demo:
       address_help = "address both sides use (the receiver binds it, the sender connects). Default 127.0.0.1 "
@@ -209,20 +209,29 @@ Options build_options(const NetgearFlags& flags) {
 Config build_config(const NetgearFlags& flags, bool receive_mode) {
   Config c;
   c.address = flags.address;
-  c.port = flags.port;
   if (flags.address_opt && flags.address_opt->count() > 0 && flags.address.empty()) {
     throw UsageError("--address '': the address must not be empty");
   }
   if (flags.port_opt && flags.port_opt->count() > 0 && flags.port.empty()) {
     throw UsageError("--port '': the port must not be empty");
   }
+  // One port, or a comma-separated list (a multi-server receiver, a multi-client sender).
+  std::vector<std::string> ports;
+  for (std::size_t start = 0; !flags.port.empty();) {
+    const std::size_t comma = flags.port.find(',', start);
+    ports.push_back(flags.port.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (ports.back().empty()) throw UsageError("--port " + show_text(flags.port) + ": an empty port in the list");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  c.port = ports;
   if (flags.protocol == "tcp") {
     c.protocol = Protocol::Tcp;
-    if (!c.port.empty()) {
+    for (const auto& port : ports) {
       char* end = nullptr;
-      const long p = std::strtol(c.port.c_str(), &end, 10);
+      const long p = std::strtol(port.c_str(), &end, 10);
       if (*end != '\0' || p < 1 || p > 65535) {
-        throw UsageError("--port " + show_text(c.port) + ": a tcp port must be a number from 1 to 65535");
+        throw UsageError("--port " + show_text(port) + ": a tcp port must be a number from 1 to 65535");
       }
     }
   } else if (flags.protocol == "ipc") {

@@ -12,7 +12,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "cli_common.hpp"
-#include "pattern/test_pattern.hpp"
+#include "test_pattern.hpp"
 
 namespace netgear::cli {
 

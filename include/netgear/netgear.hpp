@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,14 +26,38 @@ namespace netgear {
 
 using json = nlohmann::json;
 
+/// The port of an endpoint, or the ports of a multi mode: any text vidgear takes ("5555"; for ipc
+/// it is part of the path). One port in the primary modes (`.port = "5555"`); a list for a
+/// multi-server receiver or a multi-client sender (`.port = {"5566", "5567"}`). Empty: "5555".
+class Ports {
+ public:
+  Ports() = default;
+  Ports(std::string port) : list_{std::move(port)} {}  // NOLINT: implicit, as vidgear's str
+  Ports(const char* port) : list_{std::string(port)} {}  // NOLINT
+  Ports(std::initializer_list<std::string> ports) : list_(ports) {}
+  Ports(std::vector<std::string> ports) : list_(std::move(ports)) {}  // NOLINT
+
+  const std::vector<std::string>& list() const noexcept { return list_; }
+  bool empty() const noexcept { return list_.empty(); }
+  std::size_t size() const noexcept { return list_.size(); }
+  std::vector<std::string>::const_iterator begin() const noexcept { return list_.begin(); }
+  std::vector<std::string>::const_iterator end() const noexcept { return list_.end(); }
+  /// The ports joined by commas ("5566,5567"), as the command line takes them.
+  std::string text() const;
+  bool operator==(const Ports&) const = default;
+
+ private:
+  std::vector<std::string> list_;
+};
+
 /// Everything a NetGear instance is constructed with (vidgear's constructor arguments).
 struct Config {
   /// Receiver: the address to bind, default "*" (every interface). Sender: the receiver's address,
   /// default "localhost". For ipc both sides give the same path prefix, default "/tmp/netgear".
   /// IPv6 addresses are written plainly ("::1").
   std::string address{};
-  /// Port (any text vidgear would take; for ipc it is part of the path). Default "5555".
-  std::string port{};
+  /// Port, or list of ports in the multi modes (see Ports). Default "5555".
+  Ports port{};
   Protocol protocol = Protocol::Tcp;
   Pattern pattern = Pattern::Pair;
   /// true: this instance receives (recv()); false: it sends (send()).
@@ -49,6 +74,21 @@ struct Frame {
   cv::Mat image;
   /// The JSON value sent with the frame; null when none.
   json message;
+  /// Who sent it: the sender's port in multi-server mode (its identity); empty otherwise.
+  std::string peer;
+  /// This receiver's number for the frame, counting from 1 in the order frames were queued.
+  std::uint64_t id = 0;
+};
+
+/// Data a receiver hands back with its acknowledgement (bidirectional and multi-client modes): a
+/// JSON value, a frame, or nothing.
+struct ReturnData {
+  /// The JSON value; null when none came or when a frame came.
+  json value;
+  /// The frame that came back (decoded like a received frame); empty when none.
+  cv::Mat frame;
+  bool has_frame() const noexcept { return !frame.empty(); }
+  bool empty() const noexcept { return frame.empty() && value.is_null(); }
 };
 
 /// What send() reports for one frame.
@@ -57,6 +97,10 @@ struct SendResult {
   /// request_timeout, the connection was re-created, and the frame counts as lost (it is not sent
   /// again). Always true on pattern 2, which has no acknowledgements.
   bool delivered = true;
+  /// Who answered: the receiver's port in multi-client mode; empty otherwise.
+  std::string peer;
+  /// What came back with the acknowledgement; empty for a plain acknowledgement.
+  ReturnData return_data;
 };
 
 /// Why a receiver's stream ended.
@@ -79,13 +123,15 @@ struct Stats {
   std::uint64_t frames_resent = 0;   ///< sender, PAIR: frames sent again because their connection dropped
   std::uint64_t dropped_malformed = 0;  ///< receiver: messages that broke the protocol, dropped
   std::uint64_t dropped_queue = 0;      ///< receiver: frames dropped because the queue was full
+  std::uint64_t malformed_replies = 0;  ///< sender: replies that broke the protocol (frame still delivered)
 };
 
 class NetGear {
  public:
   /// Creates the socket(s): a receiver binds (and starts its receiving thread), a sender connects.
   /// Throws OptionError for bad or incompatible settings, ConnectionError when the bind fails,
-  /// UnsupportedError for exclusive modes this build does not provide yet.
+  /// UnsupportedError for exclusive modes this build does not provide yet. Every exception any
+  /// call of this class throws derives from netgear::Error (std::bad_alloc aside).
   explicit NetGear(const Config& config);
   ~NetGear();  ///< close()
   NetGear(NetGear&&) noexcept;
@@ -119,8 +165,11 @@ class NetGear {
 
   Stats stats() const;
   const Config& config() const;
-  /// The endpoint this instance binds or connects to, e.g. "tcp://127.0.0.1:5555".
+  /// The endpoint this instance binds or connects to, e.g. "tcp://127.0.0.1:5555" (the first one
+  /// when there are several); empty on a moved-from instance.
   std::string endpoint() const;
+  /// Every endpoint this instance binds or connects to (one per port).
+  std::vector<std::string> endpoints() const;
 
   /// The receiver's random 8-character device ID sent in each acknowledgement.
   std::string device_id() const;

@@ -14,30 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netgear/types.hpp"
+
 namespace netgear {
-
-/// ZeroMQ messaging pattern, numbered as in vidgear.
-enum class Pattern : int {
-  Pair = 0,    ///< zmq PAIR <-> PAIR, synchronous (each frame is acknowledged)
-  ReqRep = 1,  ///< zmq REQ (sender) <-> REP (receiver), synchronous
-  PubSub = 2,  ///< zmq PUB (sender) -> SUB (receiver), asynchronous, no acknowledgement
-};
-
-/// Transport of the endpoint `<protocol>://<address>:<port>`.
-enum class Protocol { Tcp, Ipc };
-
-/// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
-enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB };
-
-/// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others 4).
-int channels(Colorspace cs) noexcept;
-/// Upper-case name as on the wire ("BGR", ...).
-std::string_view to_string(Colorspace cs) noexcept;
-/// Parses a colorspace name (case-insensitive); nullopt when unknown.
-std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
-
-std::string_view to_string(Pattern p) noexcept;
-std::string_view to_string(Protocol p) noexcept;
 
 /// All settings of a NetGear instance except its endpoint and mode. Defaults are vidgear's unless
 /// noted.
@@ -71,15 +50,27 @@ struct Options {
   bool jpeg_compression_fastupsample = false;
 
   // --- Exclusive modes ------------------------------------------------------------------------
-  bool bidirectional_mode = false;  ///< patterns 0/1: the receiver hands data back with each ack
-  bool multiserver_mode = false;    ///< patterns 1/2: many senders, one receiver
-  bool multiclient_mode = false;    ///< patterns 1/2: one sender, many receivers
-  int secure_mode = 0;              ///< 0 none, 1 StoneHouse, 2 IronHouse (CurveZMQ)
-  std::string custom_cert_location{};  ///< folder of the key set; empty: the home folder
-  bool overwrite_cert = false;       ///< sender: generate a fresh key set
-  std::string ssh_tunnel_mode{};       ///< sender: "[user@]host[:port]" of an SSH server; empty: off
-  std::string ssh_tunnel_pwd{};        ///< SSH password
-  std::string ssh_tunnel_keyfile{};    ///< SSH private key file
+  /// Patterns 0/1: the receiver hands data back with each acknowledgement (vidgear:
+  /// bidirectional_mode).
+  bool bidirectional_mode = false;
+  /// One peer, or many senders into one receiver, or one sender to many receivers (vidgear:
+  /// multiserver_mode, multiclient_mode). The multi modes need pattern 1 or 2 and a list of ports.
+  Topology topology = Topology::Single;
+  /// CurveZMQ encryption and authentication (vidgear: secure_mode 0, 1, 2).
+  SecureMode secure_mode = SecureMode::Off;
+  /// Folder of the key set; empty: the home folder (keys under ~/.vidgear/keys).
+  std::string custom_cert_location{};
+  /// Sender, secure mode: generate a fresh key set.
+  bool overwrite_cert = false;
+  /// Sender: reach the receiver through an SSH server (vidgear: ssh_tunnel_mode, ssh_tunnel_pwd,
+  /// ssh_tunnel_keyfile). Unset: no tunnel.
+  struct SshTunnel {
+    std::string server{};    ///< "[user@]host[:port]" of the SSH server (required)
+    std::string password{};  ///< password, or the key file's passphrase; empty: none
+    std::string keyfile{};   ///< private key file; empty: password or ssh-agent
+    bool operator==(const SshTunnel&) const = default;
+  };
+  std::optional<SshTunnel> ssh_tunnel{};
 
   // --- Receiver queue (not in vidgear) --------------------------------------------------------
   /// Frames the receiver holds for recv(). When full, patterns 0/1 stop acknowledging until the
@@ -96,18 +87,17 @@ struct Options {
   /// a frame or two. 0 leaves the OS default (autotuning): use it, or a larger value, on links with a
   /// long round trip, where a small buffer caps the throughput (buffer / round-trip time).
   std::size_t pubsub_socket_buffer = 128 * 1024;
-
-  // --- pyzmq tuning knobs: accepted for compatibility, they change nothing ---------------------
-  int flag = 0;
-  bool copy = false;
-  bool track = false;
 };
+
+// vidgear's pyzmq knobs `flag`, `copy` and `track` are accepted by the parser (and checked for
+// type) but change nothing, so they are not fields.
 
 /// The vidgear names parse_options() accepts, in documentation order.
 const std::vector<std::string>& option_names();
 
 /// Applies one option by its vidgear name to `opts`. `value` is JSON: a bool, number, string or
-/// array as vidgear takes it. Throws OptionError naming the option and the value.
+/// array as vidgear takes it. Throws OptionError naming the option and the value when the value
+/// has the wrong type or is out of range (the ranges are those validate() checks).
 void apply_option(Options& opts, std::string_view name, const nlohmann::json& value);
 /// Same, from text as typed on a command line ("true", "80", "0.5", "BGR", ...).
 void apply_option_text(Options& opts, std::string_view name, std::string_view text);
@@ -116,5 +106,9 @@ void apply_option_text(Options& opts, std::string_view name, std::string_view te
 Options parse_options(const nlohmann::json& object);
 /// Builds Options from name/text pairs, e.g. {{"max_retries", "5"}}.
 Options parse_options(const std::map<std::string, std::string>& values);
+
+/// Checks every field's range (the one place ranges are checked: the parser and NetGear's
+/// constructor both call it). Throws OptionError naming the first bad field by its vidgear name.
+void validate(const Options& opts);
 
 }  // namespace netgear

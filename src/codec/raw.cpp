@@ -1,8 +1,6 @@
 #include "codec/raw.hpp"
 
-#include <array>
 #include <cstring>
-#include <limits>
 
 #include <opencv2/core.hpp>
 
@@ -47,38 +45,10 @@ void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& s
   if (m.channels() > 1) shape.push_back(m.channels());
 }
 
-RawLayout describe(const cv::Mat& m) {
-  RawLayout out;
-  describe(m, out.dtype, out.shape);
-  return out;
-}
-
-cv::Mat adopt(const std::string& dtype, const std::vector<std::int64_t>& shape, void* data,
-              std::unique_ptr<BufferOwner> owner) {
-  auto t = wire::parse_dtype(dtype);
-  if (!t) throw ProtocolError("unsupported dtype '" + dtype + "'");
-  if (shape.empty()) throw ProtocolError("empty shape");
-  // At most 32 OpenCV dimensions, plus numpy's channel axis: no heap for the sizes.
-  if (shape.size() > 33) throw ProtocolError("shape has too many dimensions");
-  std::array<int, 34> sizes{};
-  std::size_t n = 0;
-  int channels = 1;
-  for (auto d : shape) {
-    if (d < 0 || d > std::numeric_limits<int>::max()) throw ProtocolError("shape dimension out of range");
-    sizes[n++] = static_cast<int>(d);
-  }
-  // numpy's last axis becomes OpenCV's channels for rank >= 3 (an HxWxC image), when it fits.
-  if (n >= 3 && sizes[n - 1] >= 1 && sizes[n - 1] <= CV_CN_MAX) channels = sizes[--n];
-  if (n == 1) {  // a 1-D array is one row
-    sizes[1] = sizes[0];
-    sizes[0] = 1;
-    n = 2;
-  }
-  if (n > 32) throw ProtocolError("shape has too many dimensions");
-  const int type = CV_MAKETYPE(t->depth, channels);
-
-  cv::Mat view(static_cast<int>(n), sizes.data(), type, data);
-  const bool aligned = reinterpret_cast<std::uintptr_t>(data) % t->itemsize == 0;
+cv::Mat adopt(const wire::RawLayout& layout, void* data, std::unique_ptr<BufferOwner> owner) {
+  const int type = CV_MAKETYPE(layout.depth, layout.channels);
+  cv::Mat view(layout.dims, layout.sizes.data(), type, data);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(data) % layout.itemsize == 0;
   if (!aligned || view.total() == 0) return view.clone();
 
   auto* u = new cv::UMatData(&owner_allocator());

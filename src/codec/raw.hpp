@@ -1,4 +1,5 @@
-// Raw (uncompressed) frames: cv::Mat <-> numpy dtype + shape + C-contiguous bytes.
+// Raw (uncompressed) frames: cv::Mat <-> numpy dtype + shape + C-contiguous bytes. The layout
+// rules are wire::raw_layout's; this is the OpenCV side of them.
 #pragma once
 
 #include <cstdint>
@@ -8,19 +9,14 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "wire/dtype.hpp"
+
 namespace netgear::codec {
 
-/// dtype and shape that describe a matrix on the wire.
-struct RawLayout {
-  std::string dtype;
-  std::vector<std::int64_t> shape;
-};
-
-/// Describes `m`: 2-D single-channel -> [rows, cols]; c channels -> [rows, cols, c]; n-D matrices
-/// give their sizes (then channels). Throws netgear::FrameError for an empty matrix or a depth
-/// numpy has no name for.
-RawLayout describe(const cv::Mat& m);
-/// The same into existing buffers (the sender reuses them for every frame).
+/// The dtype and shape that describe `m` on the wire, into existing buffers (reused per frame):
+/// 2-D single-channel -> [rows, cols]; c channels -> [rows, cols, c]; n-D matrices give their
+/// sizes (then channels). Throws netgear::FrameError for an empty matrix or a depth numpy has no
+/// name for.
 void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& shape);
 
 /// Something that keeps a buffer alive; a matrix made by adopt() deletes it with its last reference.
@@ -28,11 +24,9 @@ struct BufferOwner {
   virtual ~BufferOwner() = default;
 };
 
-/// A matrix of the given dtype and shape over `data` (which must hold exactly the bytes the layout
-/// needs and be aligned to the element size), owning `owner`: no copy. When `data` is not
-/// suitably aligned the bytes are copied into a fresh matrix instead and `owner` is released.
-/// Throws netgear::ProtocolError for an unsupported dtype or a shape OpenCV cannot represent.
-cv::Mat adopt(const std::string& dtype, const std::vector<std::int64_t>& shape, void* data,
-              std::unique_ptr<BufferOwner> owner);
+/// A matrix of `layout` over `data` (which must hold exactly layout.bytes), owning `owner`: no
+/// copy. When `data` is not aligned to the element size the bytes are copied into a fresh matrix
+/// instead and `owner` is released.
+cv::Mat adopt(const wire::RawLayout& layout, void* data, std::unique_ptr<BufferOwner> owner);
 
 }  // namespace netgear::codec

@@ -5,7 +5,7 @@
 // that move so consecutive frames differ. Everything that does not move is drawn once per size
 // into a per-thread background; a frame is then a copy plus a few cheap drawing calls, because the
 // sender calls this for every frame at 1080p and must stay far below a millisecond or two.
-#include "pattern/test_pattern.hpp"
+#include "test_pattern.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,12 @@
 #include "wire/dtype.hpp"
 
 #include <array>
+#include <limits>
+#include <string>
 
 #include <opencv2/core/hal/interface.h>
+
+#include "netgear/error.hpp"
 
 namespace netgear::wire {
 
@@ -56,6 +60,48 @@ std::string_view dtype_name(int depth) noexcept {
     if (e.depth == depth && e.name != "bool") return e.name;
   }
   return {};
+}
+
+std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape) {
+  auto t = parse_dtype(dtype);
+  if (!t) throw ProtocolError("unsupported dtype '" + std::string(dtype) + "'");
+  std::size_t n = t->itemsize;
+  for (auto d : shape) {
+    if (d < 0) throw ProtocolError("negative dimension in shape");
+    const auto ud = static_cast<std::size_t>(d);
+    if (ud != 0 && n > std::numeric_limits<std::size_t>::max() / ud) {
+      throw ProtocolError("shape is too large");
+    }
+    n *= ud;
+  }
+  return n;
+}
+
+RawLayout raw_layout(std::string_view dtype, const std::vector<std::int64_t>& shape) {
+  RawLayout out;
+  out.bytes = raw_payload_size(dtype, shape);
+  const auto t = parse_dtype(dtype);  // known good: raw_payload_size checked it
+  out.depth = t->depth;
+  out.itemsize = t->itemsize;
+  if (shape.empty()) throw ProtocolError("empty shape");
+  // At most 32 OpenCV dimensions, plus numpy's channel axis.
+  if (shape.size() > 33) throw ProtocolError("shape has too many dimensions");
+  std::array<int, 34> sizes{};
+  std::size_t n = 0;
+  for (auto d : shape) {
+    if (d > std::numeric_limits<int>::max()) throw ProtocolError("shape dimension out of range");
+    sizes[n++] = static_cast<int>(d);
+  }
+  if (n >= 3 && sizes[n - 1] >= 1 && sizes[n - 1] <= CV_CN_MAX) out.channels = sizes[--n];
+  if (n == 1) {  // a 1-D array is one row
+    sizes[1] = sizes[0];
+    sizes[0] = 1;
+    n = 2;
+  }
+  if (n > 32) throw ProtocolError("shape has too many dimensions");
+  out.dims = static_cast<int>(n);
+  for (std::size_t i = 0; i < n; ++i) out.sizes[i] = sizes[i];
+  return out;
 }
 
 }  // namespace netgear::wire

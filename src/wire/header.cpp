@@ -1,7 +1,6 @@
 #include "wire/header.hpp"
 
 #include <charconv>
-#include <limits>
 #include <random>
 
 #include "netgear/error.hpp"
@@ -228,21 +227,6 @@ void decode_header(std::string_view text, FrameHeader& h) {
   const std::string_view name = JsonScanner(dtype).string(scratch);
   h.dtype.assign(name.data(), name.size());
   decode_shape(shape, h.shape);
-}
-
-std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape) {
-  auto t = parse_dtype(dtype);
-  if (!t) throw ProtocolError("unsupported dtype '" + std::string(dtype) + "'");
-  std::size_t n = t->itemsize;
-  for (auto d : shape) {
-    if (d < 0) throw ProtocolError("negative dimension in shape");
-    const auto ud = static_cast<std::size_t>(d);
-    if (ud != 0 && n > std::numeric_limits<std::size_t>::max() / ud) {
-      throw ProtocolError("shape is too large");
-    }
-    n *= ud;
-  }
-  return n;
 }
 
 std::string ack_text(std::string_view device_id) {

@@ -1,5 +1,5 @@
 // Frame headers, termination messages and replies: encoding and decoding as pure functions with no
-// sockets in them (wire-protocol.md), so that they can be unit-tested and fuzzed.
+// sockets in them (docs/protocol.md), so that they can be unit-tested and fuzzed.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "netgear/options.hpp"
+#include "netgear/types.hpp"
+#include "wire/dtype.hpp"  // raw_payload_size
 
 namespace netgear::wire {
 
@@ -48,10 +49,6 @@ std::string encode_termination(const std::optional<nlohmann::json>& port = std::
 FrameHeader decode_header(std::string_view text);
 /// The same into an existing header, reusing its buffers (the receiver keeps one for every frame).
 void decode_header(std::string_view text, FrameHeader& out);
-
-/// Bytes a raw payload of this dtype and shape must have. Throws netgear::ProtocolError for an
-/// unknown dtype, a negative dimension or an overflowing size.
-std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape);
 
 /// The receiver's text acknowledgement: "Data received on device: <ID> !".
 std::string ack_text(std::string_view device_id);

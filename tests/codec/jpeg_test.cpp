@@ -16,7 +16,7 @@
 
 #include "netgear/error.hpp"
 #include "netgear/options.hpp"
-#include "pattern/test_pattern.hpp"
+#include "test_pattern.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
-#include "transport/buffer_pool.hpp"
+#include "net/buffer_pool.hpp"
 
-namespace netgear::transport {
+namespace netgear::net {
 
 BufferPool::~BufferPool() {
   for (Block* b : idle_) delete b;
@@ -49,4 +49,4 @@ void BufferPool::give_back(Block* b) noexcept {
   }
 }
 
-}  // namespace netgear::transport
+}  // namespace netgear::net

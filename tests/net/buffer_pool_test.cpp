@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 #include <zmq.hpp>
 
-#include "transport/buffer_pool.hpp"
+#include "net/buffer_pool.hpp"
 
-namespace netgear::transport {
+namespace netgear::net {
 namespace {
 
 TEST(BufferPool, ReusesABufferOnceTheMessageIsReleased) {
@@ -67,4 +67,4 @@ TEST(BufferPool, ZeroMqReleasesFromItsIoThreadOverTcp) {
 }
 
 }  // namespace
-}  // namespace netgear::transport
+}  // namespace netgear::net

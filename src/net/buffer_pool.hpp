@@ -15,7 +15,7 @@
 
 #include <zmq.hpp>
 
-namespace netgear::transport {
+namespace netgear::net {
 
 class BufferPool {
  public:
@@ -46,4 +46,4 @@ class BufferPool {
   std::size_t keep_;
 };
 
-}  // namespace netgear::transport
+}  // namespace netgear::net

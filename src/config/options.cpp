@@ -6,7 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <type_traits>
 
+#include "config/validate.hpp"
 #include "netgear/error.hpp"
 
 namespace netgear {
@@ -51,24 +54,33 @@ bool as_bool(std::string_view name, const nlohmann::json& v) {
   bad(name, v, "true or false");
 }
 
-long long as_int(std::string_view name, const nlohmann::json& v, long long lo, long long hi) {
-  long long x = 0;
-  if (v.is_number_integer()) {
-    x = v.get<long long>();
-  } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
-             v.get<double>() == std::floor(v.get<double>())) {
-    x = static_cast<long long>(v.get<double>());
-  } else {
-    bad(name, v, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+// Type conversions only; ranges are validate()'s (one place), called after every option.
+long long as_int(std::string_view name, const nlohmann::json& v) {
+  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > 1'000'000'000'000ULL)) {
+    const long long x = v.get<long long>();
+    if (x >= -1'000'000'000'000LL && x <= 1'000'000'000'000LL) return x;
   }
-  if (x < lo || x > hi) bad(name, v, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-  return x;
+  if (v.is_number_float() && std::isfinite(v.get<double>()) && v.get<double>() == std::floor(v.get<double>()) &&
+      std::fabs(v.get<double>()) <= 1e12) {
+    return static_cast<long long>(v.get<double>());
+  }
+  bad(name, v, "an integer");
 }
 
-std::chrono::milliseconds as_seconds(std::string_view name, const nlohmann::json& v, double min_s) {
-  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min_s ||
-      v.get<double>() > 86400.0 * 365) {
-    bad(name, v, "a number of seconds, at least " + nlohmann::json(min_s).dump());
+template <typename Int>
+Int as_int_of(std::string_view name, const nlohmann::json& v) {
+  const long long x = as_int(name, v);
+  if (x < static_cast<long long>(std::numeric_limits<Int>::min()) ||
+      static_cast<unsigned long long>(x) > static_cast<unsigned long long>(std::numeric_limits<Int>::max())) {
+    bad(name, v, std::is_signed_v<Int> ? "an integer that fits an int" : "a non-negative integer");
+  }
+  return static_cast<Int>(x);
+}
+
+std::chrono::milliseconds as_seconds(std::string_view name, const nlohmann::json& v) {
+  // Finite and small enough to convert without overflow; the range is validate()'s.
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || std::fabs(v.get<double>()) > 1e12) {
+    bad(name, v, "a number of seconds");
   }
   return std::chrono::milliseconds(static_cast<long long>(std::llround(v.get<double>() * 1000.0)));
 }
@@ -76,6 +88,23 @@ std::chrono::milliseconds as_seconds(std::string_view name, const nlohmann::json
 std::string as_string(std::string_view name, const nlohmann::json& v) {
   if (!v.is_string()) bad(name, v, "a string");
   return v.get<std::string>();
+}
+
+Options::SshTunnel& tunnel(Options& o) {
+  if (!o.ssh_tunnel) o.ssh_tunnel.emplace();
+  return *o.ssh_tunnel;
+}
+
+void set_topology(Options& o, Topology t, bool on) {
+  if (on) {
+    if (o.topology != Topology::Single && o.topology != t) {
+      throw OptionError("multiserver_mode",
+                        "'multiserver_mode' cannot be used with 'multiclient_mode': choose one");
+    }
+    o.topology = t;
+  } else if (o.topology == t) {
+    o.topology = Topology::Single;
+  }
 }
 
 using Setter = std::function<void(Options&, std::string_view, const nlohmann::json&)>;
@@ -87,16 +116,14 @@ struct OptionSpec {
 
 const std::vector<OptionSpec>& specs() {
   static const std::vector<OptionSpec> table = {
-      {"max_retries",
-       [](Options& o, auto n, const auto& v) { o.max_retries = static_cast<int>(as_int(n, v, 0, 1'000'000'000)); }},
-      {"request_timeout",
-       [](Options& o, auto n, const auto& v) { o.request_timeout = as_seconds(n, v, 0.01); }},
+      {"max_retries", [](Options& o, auto n, const auto& v) { o.max_retries = as_int_of<int>(n, v); }},
+      {"request_timeout", [](Options& o, auto n, const auto& v) { o.request_timeout = as_seconds(n, v); }},
       {"subscriber_timeout",
        [](Options& o, auto n, const auto& v) {
          if (v.is_null()) {
            o.subscriber_timeout.reset();
          } else {
-           o.subscriber_timeout = as_seconds(n, v, 0.01);
+           o.subscriber_timeout = as_seconds(n, v);
          }
        }},
       {"jpeg_compression",
@@ -111,40 +138,54 @@ const std::vector<OptionSpec>& specs() {
          }
        }},
       {"jpeg_compression_quality",
-       [](Options& o, auto n, const auto& v) { o.jpeg_compression_quality = static_cast<int>(as_int(n, v, 10, 100)); }},
+       [](Options& o, auto n, const auto& v) { o.jpeg_compression_quality = as_int_of<int>(n, v); }},
       {"jpeg_compression_fastdct",
        [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastdct = as_bool(n, v); }},
       {"jpeg_compression_fastupsample",
        [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastupsample = as_bool(n, v); }},
       {"bidirectional_mode",
        [](Options& o, auto n, const auto& v) { o.bidirectional_mode = as_bool(n, v); }},
+      // The two multi modes are one setting (Options::topology): turning one on while the other
+      // is on is the compatibility chart's error; turning one off leaves the other as it is.
       {"multiserver_mode",
-       [](Options& o, auto n, const auto& v) { o.multiserver_mode = as_bool(n, v); }},
+       [](Options& o, auto n, const auto& v) { set_topology(o, Topology::MultiServer, as_bool(n, v)); }},
       {"multiclient_mode",
-       [](Options& o, auto n, const auto& v) { o.multiclient_mode = as_bool(n, v); }},
+       [](Options& o, auto n, const auto& v) { set_topology(o, Topology::MultiClient, as_bool(n, v)); }},
       {"secure_mode",
-       [](Options& o, auto n, const auto& v) { o.secure_mode = static_cast<int>(as_int(n, v, 0, 2)); }},
+       [](Options& o, auto n, const auto& v) { o.secure_mode = static_cast<SecureMode>(as_int_of<int>(n, v)); }},
       {"custom_cert_location",
        [](Options& o, auto n, const auto& v) { o.custom_cert_location = as_string(n, v); }},
       {"overwrite_cert",
        [](Options& o, auto n, const auto& v) { o.overwrite_cert = as_bool(n, v); }},
+      // The three SSH strings are one setting (Options::ssh_tunnel); null or "" for the server
+      // turns the tunnel off.
       {"ssh_tunnel_mode",
-       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_mode = v.is_null() ? "" : as_string(n, v); }},
+       [](Options& o, auto n, const auto& v) {
+         const std::string server = v.is_null() ? "" : as_string(n, v);
+         if (server.empty()) {
+           o.ssh_tunnel.reset();
+         } else {
+           tunnel(o).server = server;
+         }
+       }},
       {"ssh_tunnel_pwd",
-       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_pwd = v.is_null() ? "" : as_string(n, v); }},
+       [](Options& o, auto n, const auto& v) {
+         if (!v.is_null()) tunnel(o).password = as_string(n, v);
+       }},
       {"ssh_tunnel_keyfile",
-       [](Options& o, auto n, const auto& v) { o.ssh_tunnel_keyfile = v.is_null() ? "" : as_string(n, v); }},
+       [](Options& o, auto n, const auto& v) {
+         if (!v.is_null()) tunnel(o).keyfile = as_string(n, v);
+       }},
       {"queue_size",
-       [](Options& o, auto n, const auto& v) { o.queue_size = static_cast<std::size_t>(as_int(n, v, 1, 1'000'000)); }},
+       [](Options& o, auto n, const auto& v) { o.queue_size = as_int_of<std::size_t>(n, v); }},
       {"keep_newest",
        [](Options& o, auto n, const auto& v) { o.keep_newest = as_bool(n, v); }},
       {"pubsub_socket_buffer",
-       [](Options& o, auto n, const auto& v) {
-         o.pubsub_socket_buffer = static_cast<std::size_t>(as_int(n, v, 0, 1 << 30));
-       }},
-      {"flag", [](Options& o, auto n, const auto& v) { o.flag = static_cast<int>(as_int(n, v, 0, 1 << 30)); }},
-      {"copy", [](Options& o, auto n, const auto& v) { o.copy = as_bool(n, v); }},
-      {"track", [](Options& o, auto n, const auto& v) { o.track = as_bool(n, v); }},
+       [](Options& o, auto n, const auto& v) { o.pubsub_socket_buffer = as_int_of<std::size_t>(n, v); }},
+      // pyzmq's knobs: checked for type, no effect.
+      {"flag", [](Options&, auto n, const auto& v) { (void)as_int_of<int>(n, v); }},
+      {"copy", [](Options&, auto n, const auto& v) { (void)as_bool(n, v); }},
+      {"track", [](Options&, auto n, const auto& v) { (void)as_bool(n, v); }},
   };
   return table;
 }
@@ -208,6 +249,24 @@ std::string_view to_string(Pattern p) noexcept {
 
 std::string_view to_string(Protocol p) noexcept { return p == Protocol::Tcp ? "tcp" : "ipc"; }
 
+std::string_view to_string(Topology t) noexcept {
+  switch (t) {
+    case Topology::Single: return "single";
+    case Topology::MultiServer: return "multi-server";
+    case Topology::MultiClient: return "multi-client";
+  }
+  return "?";
+}
+
+std::string_view to_string(SecureMode m) noexcept {
+  switch (m) {
+    case SecureMode::Off: return "off";
+    case SecureMode::StoneHouse: return "StoneHouse";
+    case SecureMode::IronHouse: return "IronHouse";
+  }
+  return "?";
+}
+
 const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
@@ -220,7 +279,10 @@ const std::vector<std::string>& option_names() {
 void apply_option(Options& opts, std::string_view name, const nlohmann::json& value) {
   for (const auto& s : specs()) {
     if (s.name == name) {
-      s.set(opts, name, value);
+      Options next = opts;
+      s.set(next, name, value);
+      config::check_option(next, name, value);  // the range, quoting the value as given
+      opts = std::move(next);
       return;
     }
   }
@@ -253,5 +315,7 @@ Options parse_options(const std::map<std::string, std::string>& values) {
   for (const auto& [k, v] : values) apply_option_text(o, k, v);
   return o;
 }
+
+void validate(const Options& opts) { config::validate_options(opts); }
 
 }  // namespace netgear

@@ -1,0 +1,53 @@
+// NetGear C++ — the enumerations of the public API and their names.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace netgear {
+
+/// ZeroMQ messaging pattern, numbered as in vidgear.
+enum class Pattern : int {
+  Pair = 0,    ///< zmq PAIR <-> PAIR, synchronous (each frame is acknowledged)
+  ReqRep = 1,  ///< zmq REQ (sender) <-> REP (receiver), synchronous
+  PubSub = 2,  ///< zmq PUB (sender) -> SUB (receiver), asynchronous, no acknowledgement
+};
+
+/// Transport of the endpoint `<protocol>://<address>:<port>`.
+enum class Protocol { Tcp, Ipc };
+
+/// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
+enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB };
+
+/// How many peers one instance talks to (vidgear's multiserver_mode / multiclient_mode, which
+/// cannot both be on).
+enum class Topology {
+  Single,       ///< one sender, one receiver (the primary modes)
+  MultiServer,  ///< patterns 1/2: many senders into one receiver, which binds a list of ports
+  MultiClient,  ///< patterns 1/2: one sender to many receivers; the sender connects to a list of ports
+};
+
+/// CurveZMQ security (vidgear's secure_mode 0, 1, 2).
+enum class SecureMode : int {
+  Off = 0,         ///< plain text
+  StoneHouse = 1,  ///< encrypted; the receiver is authenticated, any sender key is accepted
+  IronHouse = 2,   ///< also a whitelist of sender keys
+};
+
+/// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others 4).
+int channels(Colorspace cs) noexcept;
+/// Upper-case name as on the wire ("BGR", ...).
+std::string_view to_string(Colorspace cs) noexcept;
+/// Parses a colorspace name (case-insensitive); nullopt when unknown.
+std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
+
+/// "0", "1" or "2", as in frame headers.
+std::string_view to_string(Pattern p) noexcept;
+/// "tcp" or "ipc".
+std::string_view to_string(Protocol p) noexcept;
+/// "single", "multi-server" or "multi-client".
+std::string_view to_string(Topology t) noexcept;
+/// "off", "StoneHouse" or "IronHouse".
+std::string_view to_string(SecureMode m) noexcept;
+
+}  // namespace netgear

@@ -1,0 +1,184 @@
+#include "engine/receiver.hpp"
+
+#include <zmq_addon.hpp>
+
+#include "engine/errors.hpp"
+#include "link/retry_budget.hpp"
+#include "net/endpoints.hpp"
+#include "net/ipc.hpp"
+
+namespace netgear::engine {
+
+namespace {
+
+bool is_term(const zmq::error_t& e) { return e.num() == ETERM; }
+
+}  // namespace
+
+Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
+    : config_(config),
+      traits_(net::traits(config.pattern)),
+      log_(std::move(log)),
+      device_id_(wire::make_device_id()),
+      link_(ctx_, net::socket_spec(config_), std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
+      endpoints_(link_.endpoints()),
+      policy_(std::make_unique<AckReply>(device_id_)),
+      decoder_(config.options),
+      queue_(config.options.queue_size, config.pattern == Pattern::PubSub || config.options.keep_newest) {
+  log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
+  thread_ = std::thread([this] { run(); });
+}
+
+void Receiver::run() noexcept {
+  try {
+    serve();
+  } catch (const zmq::error_t& e) {
+    if (is_term(e)) {
+      queue_.end(EndReason::Closed);
+    } else {
+      log_->error("receiving thread failed: {}", e.what());
+      queue_.end(EndReason::Failed, translated(std::current_exception()));
+    }
+  } catch (const std::exception& e) {
+    if (queue_.stopping()) {
+      queue_.end(EndReason::Closed);  // close() interrupted a re-bind
+    } else {
+      log_->error("receiving thread failed: {}", e.what());
+      queue_.end(EndReason::Failed, translated(std::current_exception()));
+    }
+  }
+  link_.close();
+}
+
+void Receiver::serve() {
+  const Options& o = config_.options;
+  // How long the socket may stay silent: Lazy Pirate on 0/1, subscriber_timeout on 2.
+  std::chrono::milliseconds silence(-1);
+  if (traits_.acknowledged) {
+    silence = 3 * o.request_timeout;
+  } else if (o.subscriber_timeout) {
+    silence = *o.subscriber_timeout;
+  }
+  link::RetryBudget budget(o.max_retries);
+  std::vector<zmq::message_t> parts;
+  for (;;) {
+    if (queue_.stopping()) return;
+    if (link_.await(ZMQ_POLLIN, silence) != link::Link::Wait::Ready) {
+      if (!traits_.acknowledged) {
+        log_->warn("no frame for {} ms (subscriber_timeout): ending the stream", silence.count());
+        queue_.end(EndReason::SubscriberTimeout);
+        return;
+      }
+      if (budget.miss()) {
+        log_->warn("no traffic on {} for {} periods of {} ms: ending the stream", endpoints_.front(),
+                   budget.misses(), silence.count());
+        queue_.end(EndReason::RetriesExhausted);
+        return;
+      }
+      log_->info("no traffic on {} for {} ms: re-binding ({} in a row)", endpoints_.front(), silence.count(),
+                 budget.misses());
+      link_.reopen(std::chrono::seconds(2));
+      ++reconnects_;
+      continue;
+    }
+    parts.clear();
+    if (!zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait)) continue;
+    budget.success();
+    if (!on_message(parts)) return;
+  }
+}
+
+bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
+  wire::FrameHeader& header = header_;
+  std::string problem;
+  try {
+    wire::decode_header(parts[0].to_string_view(), header);
+  } catch (const ProtocolError& e) {
+    problem = e.what();
+  }
+
+  if (problem.empty() && header.terminate) {
+    if (traits_.answers_termination) {
+      replies_.clear();
+      replies_.emplace_back(wire::kTerminationReply);
+      send_reply(replies_);
+    }
+    log_->info("the sender ended the stream");
+    queue_.end(EndReason::Terminated);
+    return false;
+  }
+  // Answer before decoding: the sender prepares its next frame while this one is decoded.
+  // Malformed messages are answered too, so that a REP socket stays in step.
+  if (traits_.acknowledged) {
+    replies_.clear();
+    policy_->reply_to(header, replies_);
+    send_reply(replies_);
+  }
+  if (problem.empty() && parts.size() != 2) {
+    problem = "expected 2 parts (header, payload), got " + std::to_string(parts.size());
+  }
+  if (!problem.empty()) {
+    drop(problem);
+    return true;
+  }
+
+  const std::size_t bytes = parts[0].size() + parts[1].size();
+  Frame frame;
+  try {
+    frame.image = decoder_.decode(header.compression, header.dtype, header.shape, std::move(parts[1]));
+  } catch (const ProtocolError& e) {
+    drop(e.what());
+    return true;
+  }
+  frame.message = std::move(header.message);
+  if (header.port) frame.peer = header.port->is_string() ? header.port->get<std::string>() : header.port->dump();
+  bytes_ += bytes;
+  (void)queue_.push(std::move(frame));
+  return true;
+}
+
+void Receiver::send_reply(std::vector<zmq::message_t>& parts) {
+  // Never block on a reply: a PAIR whose peer is gone would wait for ever.
+  try {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const auto more = i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+      if (!link_.socket().send(parts[i], more | zmq::send_flags::dontwait)) {
+        log_->debug("reply not sent: the sender is gone");
+        return;
+      }
+    }
+  } catch (const zmq::error_t& e) {
+    if (is_term(e)) throw;
+    log_->debug("reply not sent: {}", e.what());
+  }
+}
+
+void Receiver::drop(const std::string& why) {
+  ++malformed_;
+  log_->warn("dropped a malformed message: {}", why);
+}
+
+void Receiver::close() noexcept {
+  if (closing_.exchange(true)) return;
+  queue_.stop();
+  // Wakes the thread out of any ZeroMQ call (it sees ETERM), then waits for it to close its socket.
+  ctx_.shutdown();
+  if (thread_.joinable()) thread_.join();
+  queue_.end(EndReason::Closed);
+  ctx_.close();
+  // A context shut down while its ipc listener is open does not unlink the socket file; remove it
+  // (only if it is a socket) so closed receivers leave nothing behind in the file system.
+  for (const auto& e : endpoints_) net::remove_ipc_file(e);
+}
+
+Stats Receiver::stats() const {
+  Stats s;
+  s.frames = queue_.queued();
+  s.bytes = bytes_;
+  s.reconnects = reconnects_;
+  s.dropped_malformed = malformed_;
+  s.dropped_queue = queue_.dropped();
+  return s;
+}
+
+}  // namespace netgear::engine

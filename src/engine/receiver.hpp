@@ -1,0 +1,71 @@
+// The receiving side, composed of: a link bound to the port(s) and its retry budget (Lazy Pirate
+// re-binds after silence on patterns 0/1; subscriber_timeout on 2), a reply policy, the frame
+// codec, and the queue that hands frames to recv(). A background thread runs the link.
+//
+// Threads: link_, policy_, decoder_, header_ and parts_ belong to the receiving thread once it
+// runs (the constructor binds before starting it; close() joins it before touching link_ again).
+// queue_ is shared and guarded by its own mutex; the counters are atomics; ctx_ is shut down from
+// close()'s thread, which wakes the receiving thread out of any ZeroMQ call.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <zmq.hpp>
+
+#include "codec/frame_codec.hpp"
+#include "engine/frame_queue.hpp"
+#include "engine/reply_policy.hpp"
+#include "link/link.hpp"
+#include "net/context.hpp"
+#include "net/socket_spec.hpp"
+#include "netgear/netgear.hpp"
+#include "wire/header.hpp"
+
+namespace netgear::engine {
+
+class Receiver {
+ public:
+  /// Binds (throws ConnectionError on failure) and starts the receiving thread.
+  Receiver(const Config& config, std::shared_ptr<spdlog::logger> log);
+  ~Receiver() { close(); }
+
+  std::optional<Frame> recv(std::optional<std::chrono::milliseconds> timeout) { return queue_.pop(timeout); }
+  bool end_of_stream() const { return queue_.drained(); }
+  EndReason end_reason() const { return queue_.reason(); }
+  void close() noexcept;
+  Stats stats() const;
+  const std::string& device_id() const { return device_id_; }
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
+
+ private:
+  void run() noexcept;
+  void serve();
+  /// Handles one message; false when it ended the stream.
+  bool on_message(std::vector<zmq::message_t>& parts);
+  void send_reply(std::vector<zmq::message_t>& parts);
+  void drop(const std::string& why);
+
+  const Config config_;
+  const net::PatternTraits traits_;
+  std::shared_ptr<spdlog::logger> log_;
+  const std::string device_id_;
+  net::Context ctx_;  // before link_: its sockets close first
+  link::Link link_;
+  const std::vector<std::string> endpoints_;  // as first bound (re-binds use the same)
+  std::unique_ptr<ReplyPolicy> policy_;
+  codec::FrameDecoder decoder_;
+  wire::FrameHeader header_;             // decoded into again for every message (buffers reused)
+  std::vector<zmq::message_t> replies_;  // reply parts, reused
+  FrameQueue queue_;
+  std::atomic<bool> closing_{false};
+  std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0};
+  std::thread thread_;  // last: started when everything above exists
+};
+
+}  // namespace netgear::engine

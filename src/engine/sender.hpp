@@ -1,0 +1,73 @@
+// The sending side, composed of: the frame codec (encodes in the caller's thread, once per
+// frame), one peer per receiver (a link, its Lazy Pirate requester and its own retry budget),
+// the reply decoder, and the context that owns them.
+//
+// Threads: everything here is used by the thread calling send()/close() (one at a time, as
+// NetGear documents); stats() may be called from any thread (atomics). ZeroMQ's I/O thread hands
+// payload buffers back to the context's pool.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <zmq.hpp>
+
+#include "codec/frame_codec.hpp"
+#include "link/link.hpp"
+#include "link/requester.hpp"
+#include "link/retry_budget.hpp"
+#include "net/context.hpp"
+#include "net/socket_spec.hpp"
+#include "netgear/netgear.hpp"
+#include "wire/header.hpp"
+
+namespace netgear::engine {
+
+class Sender {
+ public:
+  /// Connects (throws ConnectionError for an endpoint that is not valid).
+  Sender(const Config& config, std::shared_ptr<spdlog::logger> log);
+  ~Sender() { close(); }
+
+  SendResult send(const cv::Mat& frame, const json& message);
+  /// Sends the termination message (bounded wait), then closes everything. Idempotent.
+  void close() noexcept;
+  Stats stats() const;
+  std::vector<std::string> endpoints() const;
+
+ private:
+  /// One receiver: its socket, the Lazy Pirate exchange on it, and its own retry budget.
+  struct Peer {
+    Peer(net::Context& ctx, const net::SocketSpec& spec, std::vector<std::string> endpoints, const Config& c,
+         std::shared_ptr<spdlog::logger> log);
+    link::Link link;
+    link::Requester requester;
+    link::RetryBudget budget;
+  };
+
+  void encode(const cv::Mat& frame, const json& message);
+  SendResult publish();
+  SendResult request(Peer& peer);
+  /// Reads the reply parts into result.return_data (malformed replies are logged and counted).
+  void read_reply(SendResult& result);
+  void terminate(Peer& peer) noexcept;
+
+  const Config config_;
+  const net::PatternTraits traits_;
+  std::shared_ptr<spdlog::logger> log_;
+  net::Context ctx_;  // before everything that has sockets or pooled messages
+  codec::FrameEncoder encoder_;
+  codec::FrameDecoder decoder_;       // return frames
+  std::vector<std::unique_ptr<Peer>> peers_;  // one per receiver (one today)
+  wire::FrameHeader header_;          // reused for every frame
+  link::OutMessage out_;              // the encoded frame, reused
+  std::vector<zmq::message_t> reply_;  // the last reply's parts, reused
+  bool closed_ = false;
+
+  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, malformed_replies_{0};
+};
+
+}  // namespace netgear::engine

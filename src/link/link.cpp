@@ -1,0 +1,76 @@
+#include "link/link.hpp"
+
+#include <algorithm>
+
+#include "net/ipc.hpp"
+#include "net/poll.hpp"
+
+namespace netgear::link {
+
+namespace {
+
+void add(net::Monitor::Events& to, const net::Monitor::Events& e) {
+  to.disconnected += e.disconnected;
+  to.handshake_failed += e.handshake_failed;
+  to.accepted += e.accepted;
+  to.connected += e.connected;
+}
+
+}  // namespace
+
+Link::Link(net::Context& ctx, net::SocketSpec spec, std::unique_ptr<net::EndpointProvider> endpoints)
+    : ctx_(ctx), spec_(std::move(spec)), provider_(std::move(endpoints)) {
+  open(std::chrono::milliseconds(0));
+}
+
+void Link::open(std::chrono::milliseconds bind_patience) {
+  endpoints_ = provider_->endpoints();
+  socket_ = net::open_socket(ctx_.zmq(), spec_, endpoints_, bind_patience);
+  monitor_ = net::Monitor(ctx_.zmq(), socket_);
+}
+
+void Link::reopen(std::chrono::milliseconds bind_patience) {
+  monitor_.stop();
+  net::close_now(socket_);
+  pending_ = {};
+  if (spec_.bind) {
+    for (const auto& e : endpoints_) net::wait_ipc_released(e);
+  }
+  open(bind_patience);
+  ++reopens_;
+}
+
+void Link::close() noexcept {
+  monitor_.stop();
+  if (socket_) socket_.close();
+}
+
+net::Monitor::Events Link::events() {
+  net::Monitor::Events out = pending_;
+  pending_ = {};
+  add(out, monitor_.drain());
+  return out;
+}
+
+Link::Wait Link::await(short events, std::chrono::milliseconds timeout, bool report_drops) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    zmq::pollitem_t items[2] = {{socket_.handle(), 0, events, 0}, {monitor_.socket().handle(), 0, ZMQ_POLLIN, 0}};
+    std::chrono::milliseconds left = timeout;
+    if (timeout.count() >= 0) {
+      left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        deadline - std::chrono::steady_clock::now()));
+    }
+    const int rc = net::poll(items, 2, left);
+    if (items[0].revents & events) return Wait::Ready;
+    if (items[1].revents & ZMQ_POLLIN) {
+      const auto e = monitor_.drain();
+      add(pending_, e);
+      // Waiting to send, a drop only means there is no connection yet: keep waiting for one.
+      if (report_drops && e.disconnected > 0 && events == ZMQ_POLLIN) return Wait::Dropped;
+    }
+    if (rc == 0 || (timeout.count() >= 0 && left.count() <= 0)) return Wait::TimedOut;
+  }
+}
+
+}  // namespace netgear::link

@@ -1,0 +1,58 @@
+// Lazy Pirate's request: one frame message out over a link, and its reply back (patterns 0/1).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+#include <zmq.hpp>
+
+#include "link/link.hpp"
+
+namespace netgear::link {
+
+/// A message ready to go: the header text and the payload. The payload is shared, not copied,
+/// when it goes out more than once (to several peers, or again after a drop).
+struct OutMessage {
+  std::string header;
+  zmq::message_t payload;
+};
+
+class Requester {
+ public:
+  /// `one_connection`: the peer serves one connection at a time (PAIR); see request().
+  Requester(Link& link, std::chrono::milliseconds timeout, bool one_connection, std::shared_ptr<spdlog::logger> log);
+
+  /// Sends `msg` and waits for its reply: true once it came (its parts in `reply`), false when
+  /// none came within the time-out (the frame counts as lost; the caller re-opens the link).
+  ///
+  /// For a peer that serves one connection at a time, two more rules:
+  /// - A connection that drops while the frame is on its way (the receiver restarted) takes the
+  ///   frame with it: send it again once a connection is back, instead of waiting for the
+  ///   time-out (at most twice per call).
+  /// - After a stall, the receiver may see the sender's fresh connection before it has let go of
+  ///   the old one. libzmq then keeps the fresh connection open but never reads from it, so the
+  ///   frame vanishes without a drop. The first frame on a fresh socket that gets no answer is
+  ///   therefore sent once more on another fresh socket, within the same call; by then the old
+  ///   connection is gone. (A receiver that was merely slow, not stalled, can see it twice.)
+  bool request(OutMessage& msg, std::vector<zmq::message_t>& reply);
+
+  /// The link was re-opened by the caller: the next frame is the first on a fresh socket.
+  void reopened() noexcept { answered_on_socket_ = false; }
+  /// Frames sent again by the rules above.
+  std::uint64_t resent() const noexcept { return resent_.load(); }
+
+ private:
+  Link& link_;
+  std::chrono::milliseconds timeout_;
+  bool one_connection_;
+  std::shared_ptr<spdlog::logger> log_;
+  bool answered_on_socket_ = false;  // a reply came on the current socket
+  std::atomic<std::uint64_t> resent_{0};  // read by stats() from any thread
+};
+
+}  // namespace netgear::link

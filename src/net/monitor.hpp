@@ -1,0 +1,43 @@
+// Connection events of one socket, on every pattern: zmq_socket_monitor publishes them on an
+// inproc PAIR that this class reads. The sender's PAIR resend rules act on drops; secure mode will
+// report failed handshakes from here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <zmq.hpp>
+
+namespace netgear::net {
+
+class Monitor {
+ public:
+  /// Events read by drain(), added up since the last call.
+  struct Events {
+    int disconnected = 0;       ///< connections that closed
+    int handshake_failed = 0;   ///< ZMTP/CURVE handshakes that failed (any reason)
+    int accepted = 0;           ///< connections accepted (bound sockets)
+    int connected = 0;          ///< connections made (connecting sockets)
+  };
+
+  Monitor() = default;
+  /// Starts watching `watched` (owned by the caller, in the same context) for every event above.
+  Monitor(zmq::context_t& ctx, zmq::socket_t& watched);
+  ~Monitor() { stop(); }
+  Monitor(Monitor&&) noexcept;
+  Monitor& operator=(Monitor&&) noexcept;
+
+  /// Stops watching and closes the inproc socket. Call before the watched socket closes.
+  void stop() noexcept;
+  /// The inproc socket, to poll for ZMQ_POLLIN next to the watched socket.
+  zmq::socket_t& socket() noexcept { return events_; }
+  explicit operator bool() const noexcept { return static_cast<bool>(events_); }
+  /// Reads every pending event without blocking.
+  Events drain();
+
+ private:
+  void* watched_ = nullptr;  // the watched socket's handle
+  zmq::socket_t events_;
+};
+
+}  // namespace netgear::net
