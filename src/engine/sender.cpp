@@ -5,10 +5,7 @@
 
 #include "net/endpoints.hpp"
 #include "net/poll.hpp"
-#if __has_include("wire/reply.hpp")
 #include "wire/reply.hpp"
-#define NETGEAR_HAVE_REPLY 1
-#endif
 
 namespace netgear::engine {
 
@@ -104,10 +101,6 @@ SendResult Sender::request(Peer& peer) {
 }
 
 void Sender::read_reply(SendResult& result) {
-#ifndef NETGEAR_HAVE_REPLY
-  (void)result;
-  return;
-#else
   std::string_view views[2];
   const std::size_t n = std::min<std::size_t>(reply_.size(), 2);
   for (std::size_t i = 0; i < n; ++i) views[i] = reply_[i].to_string_view();
@@ -133,7 +126,6 @@ void Sender::read_reply(SendResult& result) {
     ++malformed_replies_;
     log_->warn("malformed reply from the receiver ({}): counting the frame as delivered", e.what());
   }
-#endif
 }
 
 void Sender::terminate(Peer& peer) noexcept {

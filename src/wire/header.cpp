@@ -25,9 +25,11 @@ bool boolean_text(std::string_view v, bool& out) {
   return false;
 }
 
-Compression decode_compression(std::string_view text) {
+}  // namespace
+
+Compression decode_compression(std::string_view text, std::string_view where) {
   if (text.empty() || text[0] != '{') {
-    throw ProtocolError("frame header: 'compression' is neither false nor an object");
+    throw ProtocolError(std::string(where) + ": 'compression' is neither false nor an object");
   }
   Compression out;
   std::string_view colorspace_value;
@@ -51,35 +53,39 @@ Compression decode_compression(std::string_view text) {
     } while (s.eat(','));
   }
   if (colorspace_value.empty() || colorspace_value[0] != '"') {
-    throw ProtocolError("frame header: compression has no 'colorspace'");
+    throw ProtocolError(std::string(where) + ": compression has no 'colorspace'");
   }
   std::string scratch;
   const std::string_view name = JsonScanner(colorspace_value).string(scratch);
   auto parsed = parse_colorspace(std::string(name));
-  if (!parsed) throw ProtocolError("frame header: unknown colorspace '" + std::string(name) + "'");
+  if (!parsed) throw ProtocolError(std::string(where) + ": unknown colorspace '" + std::string(name) + "'");
   out.colorspace = *parsed;
   return out;
 }
 
-void decode_shape(std::string_view text, std::vector<std::int64_t>& shape) {
+void decode_shape(std::string_view text, std::string_view where, std::string_view key,
+                  std::vector<std::int64_t>& shape) {
+  auto fail = [&](const char* what) {
+    throw ProtocolError(std::string(where) + ": '" + std::string(key) + "' " + what);
+  };
   if (text.empty() || text[0] != '[' || JsonScanner(text.substr(1)).peek() == ']') {
-    throw ProtocolError("frame header: 'shape' is not a non-empty array");
+    fail("is not a non-empty array");
   }
   JsonScanner s(text);
   s.expect('[');
   do {
     const std::string_view d = s.value();
-    if (!is_integer_text(d)) throw ProtocolError("frame header: 'shape' holds a non-integer");
+    if (!is_integer_text(d)) fail("holds a non-integer");
     // As a JSON document would hold it: int64 if it fits, else uint64 (wrapping), else a float.
     std::int64_t v = 0;
     if (d[0] == '-') {
       if (std::from_chars(d.data(), d.data() + d.size(), v).ec != std::errc()) {
-        throw ProtocolError("frame header: 'shape' holds a non-integer");
+        fail("holds a non-integer");
       }
     } else {
       std::uint64_t u = 0;
       if (std::from_chars(d.data(), d.data() + d.size(), u).ec != std::errc()) {
-        throw ProtocolError("frame header: 'shape' holds a non-integer");
+        fail("holds a non-integer");
       }
       v = static_cast<std::int64_t>(u);
     }
@@ -87,7 +93,19 @@ void decode_shape(std::string_view text, std::vector<std::int64_t>& shape) {
   } while (s.eat(','));
 }
 
-}  // namespace
+void append_compression(std::string& out, const std::optional<Compression>& c) {
+  if (!c) {
+    out += "false";
+    return;
+  }
+  out += "{\"dct\": ";
+  out += boolean(c->dct);
+  out += ", \"ups\": ";
+  out += boolean(c->ups);
+  out += ", \"colorspace\": \"";
+  out += to_string(c->colorspace);
+  out += "\"}";
+}
 
 void encode_frame_header(std::string& out, const FrameHeader& h) { encode_frame_header(out, h, h.message); }
 
@@ -102,17 +120,7 @@ void encode_frame_header(std::string& out, const FrameHeader& h, const nlohmann:
   out += "\"terminate_flag\": ";
   out += boolean(h.terminate);
   out += ", \"compression\": ";
-  if (h.compression) {
-    out += "{\"dct\": ";
-    out += boolean(h.compression->dct);
-    out += ", \"ups\": ";
-    out += boolean(h.compression->ups);
-    out += ", \"colorspace\": \"";
-    out += to_string(h.compression->colorspace);
-    out += "\"}";
-  } else {
-    out += "false";
-  }
+  append_compression(out, h.compression);
   out += ", \"message\": ";
   append_json(out, message);
   out += ", \"pattern\": ";
@@ -206,7 +214,7 @@ void decode_header(std::string_view text, FrameHeader& h) {
   if (boolean_text(compression, compressed)) {
     if (compressed) throw ProtocolError("frame header: 'compression' is true, expected false or an object");
   } else {
-    h.compression = decode_compression(compression);
+    h.compression = decode_compression(compression, "frame header");
   }
   if (message.empty()) missing("message");
   h.message = message == "null" ? nlohmann::json() : parse_json(message);
@@ -226,7 +234,7 @@ void decode_header(std::string_view text, FrameHeader& h) {
   std::string scratch;
   const std::string_view name = JsonScanner(dtype).string(scratch);
   h.dtype.assign(name.data(), name.size());
-  decode_shape(shape, h.shape);
+  decode_shape(shape, "frame header", "shape", h.shape);
 }
 
 std::string ack_text(std::string_view device_id) {

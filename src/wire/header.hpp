@@ -50,6 +50,19 @@ FrameHeader decode_header(std::string_view text);
 /// The same into an existing header, reusing its buffers (the receiver keeps one for every frame).
 void decode_header(std::string_view text, FrameHeader& out);
 
+/// Appends the `compression` value: false for a raw payload (nullopt), else
+/// {"dct": true, "ups": false, "colorspace": "BGR"}.
+void append_compression(std::string& out, const std::optional<Compression>& c);
+/// Reads the text of a `compression` object (already checked, e.g. returned by JsonScanner::value()),
+/// as frame headers and replies carry it: missing or non-bool dct/ups keep their defaults, unknown
+/// keys are ignored. Throws netgear::ProtocolError, its message starting with `where` ("frame
+/// header", "reply"), when the text is not an object or has no known colorspace.
+Compression decode_compression(std::string_view text, std::string_view where);
+/// Reads the text of a shape (already checked JSON) into `shape`: a non-empty array of integers.
+/// Throws netgear::ProtocolError naming `where` and `key` otherwise.
+void decode_shape(std::string_view text, std::string_view where, std::string_view key,
+                  std::vector<std::int64_t>& shape);
+
 /// The receiver's text acknowledgement: "Data received on device: <ID> !".
 std::string ack_text(std::string_view device_id);
 /// true when `reply` is a plain acknowledgement as ack_text() writes it (any device ID).

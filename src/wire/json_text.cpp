@@ -62,23 +62,33 @@ bool replace_tokens(std::string_view text, std::string& out) {
   return found;
 }
 
+bool is_standin(const std::string& s) { return !s.empty() && s[0] == '\x01' && (s == kNaN || s == kInf || s == kNegInf); }
+
 // Iterative, not recursive: the document comes from a peer and may be nested a million deep.
-void restore_tokens(nlohmann::json& root) {
+// Returns false when a bare token stood where an object key must be ({NaN: 1}): nlohmann saw the
+// quoted stand-in there, but the text was not JSON.
+bool restore_tokens(nlohmann::json& root) {
   std::vector<nlohmann::json*> todo{&root};
   while (!todo.empty()) {
     nlohmann::json& v = *todo.back();
     todo.pop_back();
     if (v.is_string()) {
       const auto& s = v.get_ref<const std::string&>();
-      if (!s.empty() && s[0] == '\x01') {
+      if (is_standin(s)) {
         if (s == kNaN) v = std::nan("");
         else if (s == kInf) v = HUGE_VAL;
-        else if (s == kNegInf) v = -HUGE_VAL;
+        else v = -HUGE_VAL;
       }
-    } else if (v.is_structured()) {
+    } else if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (is_standin(it.key())) return false;
+        todo.push_back(&it.value());
+      }
+    } else if (v.is_array()) {
       for (auto& child : v) todo.push_back(&child);
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -88,7 +98,7 @@ nlohmann::json parse_json(std::string_view text) {
   const bool has_tokens = replace_tokens(text, replaced);
   std::string_view input = has_tokens ? std::string_view(replaced) : text;
   nlohmann::json v = nlohmann::json::parse(input.begin(), input.end(), nullptr, false);
-  if (v.is_discarded()) {
+  if (v.is_discarded() || (has_tokens && !restore_tokens(v))) {
     constexpr std::size_t kShown = 80;
     std::string shown(text.substr(0, kShown));
     for (char& c : shown) {
@@ -96,7 +106,6 @@ nlohmann::json parse_json(std::string_view text) {
     }
     throw ProtocolError("not JSON: '" + shown + (text.size() > kShown ? "...'" : "'"));
   }
-  if (has_tokens) restore_tokens(v);
   return v;
 }
 

@@ -111,6 +111,14 @@ TEST(JsonText, AcceptsPythonNonFiniteTokens) {
   EXPECT_EQ(v["s"], "NaN Infinity");  // tokens inside strings stay text
 }
 
+TEST(JsonText, NonFiniteTokensAreNotObjectKeys) {
+  // Python's json.loads rejects these too: keys must be strings.
+  for (const char* text : {"{NaN: 1}", R"({"a": {Infinity: true}})", R"([{"k": 1, -Infinity: 2}])"}) {
+    EXPECT_THROW(parse_json(text), ProtocolError) << text;
+  }
+  EXPECT_TRUE(std::isnan(parse_json(R"({"NaN": NaN})")["NaN"].get<double>()));
+}
+
 TEST(JsonText, WritesPythonStyle) {
   nlohmann::json v = {{"x", std::nan("")}, {"y", {HUGE_VAL, -HUGE_VAL}}, {"z", "\u00e9\u6f22"}};
   std::string text = to_json_text(v);
