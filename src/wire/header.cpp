@@ -176,7 +176,6 @@ void decode_header(std::string_view text, FrameHeader& h) {
 
   // One pass checks the whole text and notes where each known key's value is (the last one wins
   // when a key repeats, as in a parsed document); then each value is read from its text.
-  std::string_view flag, port, compression, message, pattern, dtype, shape;
   JsonScanner s(text);
   s.skip_bom();
   if (s.peek() != '{') {
@@ -184,24 +183,11 @@ void decode_header(std::string_view text, FrameHeader& h) {
     if (!s.at_end()) s.fail();
     throw ProtocolError("frame header is not a JSON object");
   }
-  s.expect('{');
-  if (!s.eat('}')) {
-    std::string key_scratch;
-    do {
-      if (s.peek() != '"') s.fail();
-      const std::string_view key = s.string(key_scratch);
-      s.expect(':');
-      const std::string_view v = s.value();
-      if (key == "terminate_flag") flag = v;
-      else if (key == "port") port = v;
-      else if (key == "compression") compression = v;
-      else if (key == "message") message = v;
-      else if (key == "pattern") pattern = v;
-      else if (key == "dtype") dtype = v;
-      else if (key == "shape") shape = v;
-    } while (s.eat(','));
-    s.expect('}');
-  }
+  static constexpr std::string_view kKeys[] = {"terminate_flag", "port", "compression", "message",
+                                               "pattern", "dtype", "shape"};
+  std::string_view values[std::size(kKeys)];
+  s.object_values(kKeys, values);
+  const auto [flag, port, compression, message, pattern, dtype, shape] = values;
   if (!s.at_end()) s.fail();
 
   if (flag.empty()) missing("terminate_flag");

@@ -299,4 +299,20 @@ bool is_integer_text(std::string_view number) noexcept {
   return true;
 }
 
+void JsonScanner::object_values(std::span<const std::string_view> keys, std::span<std::string_view> values) {
+  expect('{');
+  if (eat('}')) return;
+  std::string key_scratch;
+  do {
+    if (peek() != '"') fail();
+    const std::string_view key = string(key_scratch);
+    expect(':');
+    const std::string_view v = value();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (key == keys[i]) values[i] = v;
+    }
+  } while (eat(','));
+  expect('}');
+}
+
 }  // namespace netgear::wire

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,11 @@ class JsonScanner {
   /// Checks a string and returns its decoded contents: a view into the text when it has no
   /// escapes, else into `scratch`, which receives the decoded bytes.
   std::string_view string(std::string& scratch);
+
+  /// Checks the object whose '{' comes next and notes, for each of `keys`, the text of its value
+  /// in the same place of `values` (the last one wins when a key repeats, as in a parsed
+  /// document; a key that is absent leaves its value empty). Other keys are checked and skipped.
+  void object_values(std::span<const std::string_view> keys, std::span<std::string_view> values);
 
   /// Throws the ProtocolError for text that is not JSON (quoting the start of the text).
   [[noreturn]] void fail() const;

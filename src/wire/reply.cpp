@@ -105,24 +105,11 @@ void decode_reply(std::span<const std::string_view> parts, Reply& out) {
 
   // One pass checks the whole text and notes where each known key's value is (the last one wins
   // when a key repeats); then each value is read from its text, as decode_header does.
-  std::string_view port, return_type, data, compression, array_dtype, array_shape;
-  s.expect('{');
-  if (!s.eat('}')) {
-    std::string key_scratch;
-    do {
-      if (s.peek() != '"') s.fail();
-      const std::string_view key = s.string(key_scratch);
-      s.expect(':');
-      const std::string_view v = s.value();
-      if (key == "return_type") return_type = v;
-      else if (key == "data") data = v;
-      else if (key == "port") port = v;
-      else if (key == "compression") compression = v;
-      else if (key == "array_dtype") array_dtype = v;
-      else if (key == "array_shape") array_shape = v;
-    } while (s.eat(','));
-    s.expect('}');
-  }
+  static constexpr std::string_view kKeys[] = {"port",        "return_type", "data",
+                                               "compression", "array_dtype", "array_shape"};
+  std::string_view values[std::size(kKeys)];
+  s.object_values(kKeys, values);
+  const auto [port, return_type, data, compression, array_dtype, array_shape] = values;
   if (!s.at_end()) s.fail();
 
   if (return_type.empty()) missing("return_type");
