@@ -1,5 +1,5 @@
 // What travels on the wire, read and written by plain ZeroMQ sockets: NetGear's side must match
-// wire-protocol.md byte for byte, and a hand-made peer (a stand-in for Python vidgear) must work.
+// docs/protocol.md byte for byte, and a hand-made peer (a stand-in for Python vidgear) must work.
 #include <turbojpeg.h>
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // JPEG codec over libjpeg-turbo's TurboJPEG (the tj* API of libjpeg-turbo 2.x).
 //
-// Wire format (wire-protocol.md, "compressed" payload): baseline JFIF, 4:2:2 chroma for colour,
+// Wire format (docs/protocol.md, "Frame message"): baseline JFIF, 4:2:2 chroma for colour,
 // single-channel for GRAY; the receiver decodes into the pixel order the sender named.
 #include "codec/jpeg.hpp"
 

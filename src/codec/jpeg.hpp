@@ -1,7 +1,7 @@
 // JPEG encoding and decoding through libjpeg-turbo's TurboJPEG API.
 //
 // One encoder lives in a sender's thread and one decoder in a receiver's thread for their whole
-// life: no codec set-up per frame. Wire format: wire-protocol.md ("compressed" payload).
+// life: no codec set-up per frame. Wire format: docs/protocol.md ("Frame message").
 #pragma once
 
 #include <cstddef>
