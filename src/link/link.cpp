@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "net/descriptors.hpp"
 #include "net/ipc.hpp"
 #include "net/poll.hpp"
 
@@ -24,6 +25,7 @@ Link::Link(net::Context& ctx, net::SocketSpec spec, std::unique_ptr<net::Endpoin
 }
 
 void Link::open(std::chrono::milliseconds bind_patience) {
+  net::require_descriptors(net::kSocketDescriptors);  // libzmq aborts instead of failing in places
   endpoints_ = provider_->endpoints();
   socket_ = net::open_socket(ctx_.zmq(), spec_, endpoints_, bind_patience);
   monitor_ = net::Monitor(ctx_.zmq(), socket_);

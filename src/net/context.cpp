@@ -1,8 +1,20 @@
 #include "net/context.hpp"
 
+#include "net/descriptors.hpp"
+
 namespace netgear::net {
 
-Context::Context() : ctx_(1) {}
+namespace {
+
+// Runs before ctx_ exists: libzmq aborts when its first socket cannot start the I/O threads.
+int checked_io_threads() {
+  require_descriptors(kContextDescriptors + kSocketDescriptors);
+  return 1;
+}
+
+}  // namespace
+
+Context::Context() : ctx_(checked_io_threads()) {}
 
 void Context::add(std::unique_ptr<Service> service) {
   std::lock_guard lk(mu_);
