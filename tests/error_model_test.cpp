@@ -442,7 +442,16 @@ int check_runs(const std::vector<PeerRun>& runs) {
 // A process short of file descriptors gets a netgear::Error it can catch (the peer prints ERROR
 // and exits 1), never a foreign exception (std::terminate: SIGABRT, or 134 through a shell) and
 // never a crash. A receiver and a sender run as a pair under the same limit.
+// Sanitizer runtimes need descriptors of their own (UBSan reports a false vptr error in a process
+// left with five), so these run in the normal build only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NETGEAR_SKIP_UNDER_SANITIZER() GTEST_SKIP() << "sanitizer runtimes need file descriptors themselves"
+#else
+#define NETGEAR_SKIP_UNDER_SANITIZER() (void)0
+#endif
+
 TEST(ErrorModelResources, FileDescriptorExhaustionEndsInNetgearError) {
+  NETGEAR_SKIP_UNDER_SANITIZER();
   const auto runs = run_pairs({8, 9, 10, 11, 12, 14, 16, 20, 24, 32, 64});
   check_runs(runs);
   int small_errors = 0;
@@ -466,6 +475,7 @@ TEST(ErrorModelResources, FileDescriptorExhaustionEndsInNetgearError) {
 
 // Fewer descriptors still: only three are free when the first socket starts the context's threads.
 TEST(ErrorModelResources, AlmostNoFileDescriptorsEndsInNetgearError) {
+  NETGEAR_SKIP_UNDER_SANITIZER();
   check_runs(run_pairs({5, 6, 7}));
 }
 
