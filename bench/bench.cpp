@@ -278,6 +278,7 @@ ZmqResult run_zmq(const Settings& s, const std::string& exe, const std::string& 
   const std::vector<std::string> common = {"--mode",        mode,
                                            "--transport",   transport,
                                            "--size",        std::to_string(bytes),
+                                           "--ring",        std::to_string(s.ring),
                                            "--warmup-ms",   std::to_string(s.warmup.count()),
                                            "--duration-ms", std::to_string(s.duration.count()),
                                            "--timeout",     std::to_string(child_timeout_s(s))};
@@ -428,9 +429,10 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
   }
 
   os << "\nBaselines, measured right before each case:\n"
-        "  libzmq: bare PAIR, two processes, one-part messages of the case's payload size; pingpong =\n"
-        "          one 35-byte ack per message (bound of patterns 0/1), stream = no ack, HWM 8 (bound of\n"
-        "          pattern 2); p50 = one-way latency (pingpong only)\n"
+        "  libzmq: bare PAIR, two processes, one-part messages of the case's payload size, sent from as\n"
+        "          many distinct buffers as NetGear's frame ring; pingpong = one 35-byte ack per message\n"
+        "          (bound of patterns 0/1), stream = no ack, HWM 8 (bound of pattern 2); p50 = one-way\n"
+        "          latency (pingpong only)\n"
         "  TurboJPEG: tjCompress2 4:2:2 q90 fast DCT / tjDecompress2 fast DCT of the same frames, in one\n"
         "          process; pipeline = 1000/max(enc, dec), serial = 1000/(enc + dec) (enc, dec: means),\n"
         "          concur = measured rate with an encoding and a decoding thread running at once\n";

@@ -73,6 +73,7 @@ struct ZmqArgs {
   std::string transport = "tcp";
   std::string endpoint;  // receiver: ipc path to bind (tcp binds 127.0.0.1:*); sender: to connect
   std::size_t size = 1000;
+  int ring = 1;  // sender: distinct buffers cycled through, as many as NetGear's frame ring (same cache cost)
   int warmup_ms = 500;
   int duration_ms = 2000;
   int timeout_s = 60;
@@ -299,11 +300,16 @@ void no_free(void*, void*) {}
 
 int run_zmq_sender(const ZmqArgs& a) {
   install_stop_handler();
-  // One buffer, sent without copying (as NetGear borrows a raw frame). Streaming never writes to
-  // it; ping-pong writes the time stamp only once the previous message was acknowledged. Declared
-  // before the context, so that it outlives ZeroMQ's I/O thread.
-  std::vector<std::uint8_t> buf(std::max<std::size_t>(a.size, sizeof(std::int64_t)));
-  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  // `ring` buffers sent in turn without copying (as NetGear borrows a raw frame from the ring the
+  // bench sender cycles through: frames bigger than the cache together cost the kernel's copy
+  // cache misses, on both sides of the comparison). Streaming never writes to them; ping-pong
+  // writes the time stamp only once the previous message was acknowledged. Declared before the
+  // context, so that they outlive ZeroMQ's I/O thread.
+  std::vector<std::vector<std::uint8_t>> bufs(static_cast<std::size_t>(std::max(1, a.ring)));
+  for (auto& buf : bufs) {
+    buf.resize(std::max<std::size_t>(a.size, sizeof(std::int64_t)));
+    for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  }
   zmq::context_t ctx(1);
   const bool pubsub = a.mode == "pubsub";
   zmq::socket_t s(ctx, pubsub ? zmq::socket_type::pub : zmq::socket_type::pair);
@@ -322,6 +328,7 @@ int run_zmq_sender(const ZmqArgs& a) {
       std::this_thread::sleep_until(next);
       next += std::chrono::microseconds(a.interval_us);
     }
+    auto& buf = bufs[sent % bufs.size()];
     if (pingpong) {
       const std::int64_t t = wall_ns();
       std::memcpy(buf.data(), &t, sizeof t);
@@ -413,6 +420,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
     sub->add_option("--endpoint", a->endpoint);
     sub->add_option("--size", a->size);
+    sub->add_option("--ring", a->ring);
     sub->add_option("--warmup-ms", a->warmup_ms);
     sub->add_option("--duration-ms", a->duration_ms);
     sub->add_option("--timeout", a->timeout_s);

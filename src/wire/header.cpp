@@ -131,16 +131,20 @@ void encode_frame_header(std::string& out, const FrameHeader& h, const nlohmann:
   if (h.compression) {
     out += "\"\"";
   } else {
-    out += '[';
-    for (std::size_t i = 0; i < h.shape.size(); ++i) {
-      if (i) out += ", ";
-      char digits[24];
-      const auto r = std::to_chars(digits, digits + sizeof digits, h.shape[i]);
-      out.append(digits, static_cast<std::size_t>(r.ptr - digits));
-    }
-    out += ']';
+    append_shape(out, h.shape);
   }
   out += '}';
+}
+
+void append_shape(std::string& out, const std::vector<std::int64_t>& shape) {
+  out += '[';
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ", ";
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, shape[i]);
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
+  }
+  out += ']';
 }
 
 std::string encode_frame_header(const FrameHeader& h) {

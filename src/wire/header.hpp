@@ -53,6 +53,8 @@ void decode_header(std::string_view text, FrameHeader& out);
 /// Appends the `compression` value: false for a raw payload (nullopt), else
 /// {"dct": true, "ups": false, "colorspace": "BGR"}.
 void append_compression(std::string& out, const std::optional<Compression>& c);
+/// Appends a raw payload's shape as a JSON array of integers, e.g. [480, 640, 3].
+void append_shape(std::string& out, const std::vector<std::int64_t>& shape);
 /// Reads the text of a `compression` object (already checked, e.g. returned by JsonScanner::value()),
 /// as frame headers and replies carry it: missing or non-bool dct/ups keep their defaults, unknown
 /// keys are ignored. Throws netgear::ProtocolError, its message starting with `where` ("frame

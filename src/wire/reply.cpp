@@ -53,12 +53,8 @@ void encode_reply(std::string& out, const ReplyHeader& h) {
     } else {
       out += ", \"array_dtype\": ";
       append_json_string(out, h.array_dtype);
-      out += ", \"array_shape\": [";
-      for (std::size_t i = 0; i < h.array_shape.size(); ++i) {
-        if (i) out += ", ";
-        append_json(out, nlohmann::json(h.array_shape[i]));
-      }
-      out += ']';
+      out += ", \"array_shape\": ";
+      append_shape(out, h.array_shape);
     }
   }
   out += ", \"data\": ";
