@@ -105,6 +105,30 @@ std::optional<Frame> NetGear::recv(std::chrono::milliseconds timeout) {
   return engine::translating([&] { return impl_->receive_side("recv()").recv(timeout); });
 }
 
+void NetGear::set_return_data(const json& value) {
+  if (!impl_) throw ClosedError("set_return_data() on a moved-from NetGear");
+  engine::translating([&] { impl_->receive_side("set_return_data()").set_return_data(value); });
+}
+
+void NetGear::set_return_data(const cv::Mat& frame) {
+  if (!impl_) throw ClosedError("set_return_data() on a moved-from NetGear");
+  engine::translating([&] { impl_->receive_side("set_return_data()").set_return_data(frame); });
+}
+
+bool NetGear::answer(std::uint64_t frame_id, const json& value) {
+  if (!impl_) throw ClosedError("answer() on a moved-from NetGear");
+  ReturnData d;
+  d.value = value;
+  return engine::translating([&] { return impl_->receive_side("answer()").answer(frame_id, d); });
+}
+
+bool NetGear::answer(std::uint64_t frame_id, const cv::Mat& frame) {
+  if (!impl_) throw ClosedError("answer() on a moved-from NetGear");
+  ReturnData d;
+  d.frame = frame;
+  return engine::translating([&] { return impl_->receive_side("answer()").answer(frame_id, d); });
+}
+
 bool NetGear::end_of_stream() const { return impl_ && impl_->receiver && impl_->receiver->end_of_stream(); }
 
 EndReason NetGear::end_reason() const {

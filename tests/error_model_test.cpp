@@ -239,8 +239,8 @@ TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) 
   c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.secure_mode = SecureMode::IronHouse;
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(true, Pattern::Pair, Protocol::Tcp, port_);
-  c.options.bidirectional_mode = true;
+  c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
+  c.options.topology = Topology::MultiServer;
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
   c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.ssh_tunnel = Options::SshTunnel{.server = "user@127.0.0.1:22"};

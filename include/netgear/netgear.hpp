@@ -124,6 +124,7 @@ struct Stats {
   std::uint64_t dropped_malformed = 0;  ///< receiver: messages that broke the protocol, dropped
   std::uint64_t dropped_queue = 0;      ///< receiver: frames dropped because the queue was full
   std::uint64_t malformed_replies = 0;  ///< sender: replies that broke the protocol (frame still delivered)
+  std::uint64_t answers_late = 0;       ///< receiver, exact pairing: replies sent without an answer (deadline)
 };
 
 class NetGear {
@@ -152,6 +153,21 @@ class NetGear {
   /// Same, but waits at most `timeout`: nullopt when no frame came in time or at end of stream
   /// (tell them apart with end_of_stream()).
   std::optional<Frame> recv(std::chrono::milliseconds timeout);
+
+  /// Receive mode, bidirectional_mode: the return data that every following reply carries until
+  /// it is replaced (vidgear's `recv(return_data=x)`; null: none). Replies leave as frames arrive,
+  /// so the value reaches the sender with the reply to a *later* frame than the one the
+  /// application last received (docs/library.md, "Bidirectional mode"). A frame is encoded now,
+  /// with this receiver's JPEG settings. Thread-safe. Throws ModeError without bidirectional mode,
+  /// FrameError for data that cannot be sent.
+  void set_return_data(const json& value);
+  void set_return_data(const cv::Mat& frame);
+  /// Receive mode, return_pairing = exact: the return data for the frame numbered `frame_id`
+  /// (Frame::id), sent with that frame's own reply. The reply waits for this at most
+  /// answer_timeout, then carries the sticky value instead. false when the answer came too late
+  /// (the reply had left). Thread-safe. Throws ModeError without exact pairing.
+  bool answer(std::uint64_t frame_id, const json& value);
+  bool answer(std::uint64_t frame_id, const cv::Mat& frame);
 
   /// Receive mode: true once the stream has ended and every queued frame was handed out.
   bool end_of_stream() const;

@@ -51,8 +51,17 @@ struct Options {
 
   // --- Exclusive modes ------------------------------------------------------------------------
   /// Patterns 0/1: the receiver hands data back with each acknowledgement (vidgear:
-  /// bidirectional_mode).
+  /// bidirectional_mode): NetGear::set_return_data() on the receiver, SendResult::return_data on
+  /// the sender. Replies are then JSON ({"return_type": "NoneType", "data": null} until data is
+  /// set) instead of the text acknowledgement.
   bool bidirectional_mode = false;
+  /// Bidirectional receiver (not in vidgear): Sticky (vidgear's) or Exact pairing of return data
+  /// with frames; see docs/library.md, "Bidirectional mode".
+  ReturnPairing return_pairing = ReturnPairing::Sticky;
+  /// Exact pairing: how long the reply to a frame waits for NetGear::answer(); then it carries the
+  /// sticky value (Stats::answers_late). Keep it below the sender's request_timeout. Unset:
+  /// request_timeout / 2.
+  std::optional<std::chrono::milliseconds> answer_timeout{};
   /// One peer, or many senders into one receiver, or one sender to many receivers (vidgear:
   /// multiserver_mode, multiclient_mode). The multi modes need pattern 1 or 2 and a list of ports.
   Topology topology = Topology::Single;

@@ -34,6 +34,12 @@ enum class SecureMode : int {
   IronHouse = 2,   ///< also a whitelist of sender keys
 };
 
+/// Bidirectional mode: which frame a reply's return data belongs to (not in vidgear).
+enum class ReturnPairing {
+  Sticky,  ///< vidgear's: each reply carries the value set last, so it lags the frame it answers
+  Exact,   ///< the reply to each frame waits (at most answer_timeout) for answer() to that frame
+};
+
 /// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others 4).
 int channels(Colorspace cs) noexcept;
 /// Upper-case name as on the wire ("BGR", ...).
@@ -49,5 +55,7 @@ std::string_view to_string(Protocol p) noexcept;
 std::string_view to_string(Topology t) noexcept;
 /// "off", "StoneHouse" or "IronHouse".
 std::string_view to_string(SecureMode m) noexcept;
+/// "sticky" or "exact".
+std::string_view to_string(ReturnPairing p) noexcept;
 
 }  // namespace netgear

@@ -145,6 +145,26 @@ const std::vector<OptionSpec>& specs() {
        [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastupsample = as_bool(n, v); }},
       {"bidirectional_mode",
        [](Options& o, auto n, const auto& v) { o.bidirectional_mode = as_bool(n, v); }},
+      {"return_pairing",
+       [](Options& o, auto n, const auto& v) {
+         // "sticky"/"exact", or 0/1 as the other enumerated options take numbers.
+         const std::string t = v.is_number_integer() ? std::to_string(v.template get<long long>()) : lower(as_string(n, v));
+         if (t == "sticky" || t == "0") {
+           o.return_pairing = ReturnPairing::Sticky;
+         } else if (t == "exact" || t == "1") {
+           o.return_pairing = ReturnPairing::Exact;
+         } else {
+           bad(n, v, "'sticky' (0) or 'exact' (1)");
+         }
+       }},
+      {"answer_timeout",
+       [](Options& o, auto n, const auto& v) {
+         if (v.is_null()) {
+           o.answer_timeout.reset();
+         } else {
+           o.answer_timeout = as_seconds(n, v);
+         }
+       }},
       // The two multi modes are one setting (Options::topology): turning one on while the other
       // is on is the compatibility chart's error; turning one off leaves the other as it is.
       {"multiserver_mode",
@@ -257,6 +277,8 @@ std::string_view to_string(Topology t) noexcept {
   }
   return "?";
 }
+
+std::string_view to_string(ReturnPairing p) noexcept { return p == ReturnPairing::Exact ? "exact" : "sticky"; }
 
 std::string_view to_string(SecureMode m) noexcept {
   switch (m) {

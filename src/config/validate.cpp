@@ -42,6 +42,11 @@ std::optional<Problem> first_problem(const Options& o) {
   if (o.subscriber_timeout) {
     if (auto p = time_problem("subscriber_timeout", *o.subscriber_timeout)) return p;
   }
+  if (o.answer_timeout) {
+    if (auto p = time_problem("answer_timeout", *o.answer_timeout)) return p;
+  }
+  const int pairing = static_cast<int>(o.return_pairing);
+  if (pairing < 0 || pairing > 1) return Problem{"return_pairing", std::to_string(pairing), "sticky or exact"};
   if (o.jpeg_compression_quality < 10 || o.jpeg_compression_quality > 100) {
     return Problem{"jpeg_compression_quality", std::to_string(o.jpeg_compression_quality), "an integer from 10 to 100"};
   }
@@ -110,6 +115,10 @@ void validate(const Config& c) {
   if (o.bidirectional_mode && c.pattern == Pattern::PubSub) {
     forbid("bidirectional_mode", "pattern", "PUB/SUB has no replies (use pattern 0 or 1)");
   }
+  if (o.return_pairing == ReturnPairing::Exact && !o.bidirectional_mode) {
+    throw OptionError("return_pairing", "option 'return_pairing' = 'exact' needs 'bidirectional_mode' = true "
+                                        "(it pairs return data with frames)");
+  }
   if (ssh && o.ssh_tunnel->server.empty()) {
     throw OptionError("ssh_tunnel_mode", "option 'ssh_tunnel_mode' is needed with 'ssh_tunnel_pwd' or "
                                          "'ssh_tunnel_keyfile': it names the SSH server ([user@]host[:port])");
@@ -125,7 +134,6 @@ void validate(const Config& c) {
   };
   if (multiserver) unsupported("multiserver_mode");
   if (multiclient) unsupported("multiclient_mode");
-  if (o.bidirectional_mode) unsupported("bidirectional_mode");
   if (o.secure_mode != SecureMode::Off) unsupported("secure_mode");
   if (ssh) unsupported("ssh_tunnel_mode");
 }

@@ -2,7 +2,7 @@
 
 namespace netgear::engine {
 
-bool FrameQueue::push(Frame frame) {
+std::uint64_t FrameQueue::push(Frame frame) {
   std::unique_lock lk(mu_);
   if (frames_.size() >= capacity_) {
     if (drop_oldest_) {
@@ -12,13 +12,13 @@ bool FrameQueue::push(Frame frame) {
       // Back-pressure: the receiving thread stops reading (and so acknowledging) until the
       // application catches up.
       not_full_.wait(lk, [&] { return frames_.size() < capacity_ || stopping_; });
-      if (stopping_) return false;
+      if (stopping_) return 0;
     }
   }
-  frame.id = ++queued_;
+  const std::uint64_t id = frame.id = ++queued_;
   frames_.push_back(std::move(frame));
   not_empty_.notify_one();
-  return true;
+  return id;
 }
 
 std::optional<Frame> FrameQueue::pop(std::optional<std::chrono::milliseconds> timeout) {

@@ -22,9 +22,9 @@ class FrameQueue {
  public:
   FrameQueue(std::size_t capacity, bool drop_oldest) : capacity_(capacity), drop_oldest_(drop_oldest) {}
 
-  /// Queues a frame (numbering it); when full, drops the oldest or waits for room. false when
-  /// stop() ended the wait (the frame is not queued).
-  bool push(Frame frame);
+  /// Queues a frame, numbering it (Frame::id); when full, drops the oldest or waits for room.
+  /// Returns the frame's id, or 0 when stop() ended the wait (the frame is not queued).
+  std::uint64_t push(Frame frame);
   /// The next frame, waiting up to `timeout` (nullopt: for ever). nullopt when none came in time
   /// or the stream ended with the queue empty; then rethrows the error the stream ended with.
   std::optional<Frame> pop(std::optional<std::chrono::milliseconds> timeout);

@@ -22,9 +22,17 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       device_id_(wire::make_device_id()),
       link_(ctx_, net::socket_spec(config_), std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
       endpoints_(link_.endpoints()),
-      policy_(std::make_unique<AckReply>(device_id_)),
       decoder_(config.options),
+      exact_(config.options.bidirectional_mode && config.options.return_pairing == ReturnPairing::Exact),
       queue_(config.options.queue_size, config.pattern == Pattern::PubSub || config.options.keep_newest) {
+  if (config_.options.bidirectional_mode) {
+    auto policy = std::make_unique<ReturnDataReply>(config_.options, ctx_.pool(), log_);
+    return_data_ = policy.get();
+    policy_ = std::move(policy);
+  } else {
+    policy_ = std::make_unique<AckReply>(device_id_);
+  }
+  if (exact_) answers_ = std::make_unique<Answers>(config_.options.answer_timeout.value_or(config_.options.request_timeout / 2));
   log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
   thread_ = std::thread([this] { run(); });
 }
@@ -107,13 +115,11 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
     queue_.end(EndReason::Terminated);
     return false;
   }
-  // Answer before decoding: the sender prepares its next frame while this one is decoded.
-  // Malformed messages are answered too, so that a REP socket stays in step.
-  if (traits_.acknowledged) {
-    replies_.clear();
-    policy_->reply_to(header, replies_);
-    send_reply(replies_);
-  }
+  // Sticky replies leave before decoding: the sender prepares its next frame while this one is
+  // decoded. Malformed messages are answered too, so that a REP socket stays in step. Exact
+  // pairing answers a good frame once the application has answered it (below).
+  const bool valid = problem.empty() && parts.size() == 2;
+  if (traits_.acknowledged && !(exact_ && valid)) reply_with(policy_.get(), nullptr);
   if (problem.empty() && parts.size() != 2) {
     problem = "expected 2 parts (header, payload), got " + std::to_string(parts.size());
   }
@@ -128,13 +134,30 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
     frame.image = decoder_.decode(header.compression, header.dtype, header.shape, std::move(parts[1]));
   } catch (const ProtocolError& e) {
     drop(e.what());
+    if (exact_ && traits_.acknowledged) reply_with(policy_.get(), nullptr);
     return true;
   }
   frame.message = std::move(header.message);
   if (header.port) frame.peer = header.port->is_string() ? header.port->get<std::string>() : header.port->dump();
   bytes_ += bytes;
-  (void)queue_.push(std::move(frame));
+  const std::uint64_t id = queue_.push(std::move(frame));
+  if (exact_ && traits_.acknowledged) {
+    std::optional<EncodedReply> answer;
+    if (id != 0) answer = answers_->await(id);
+    if (!answer) ++answers_late_;
+    reply_with(policy_.get(), answer ? &*answer : nullptr);
+  }
   return true;
+}
+
+void Receiver::reply_with(ReplyPolicy* policy, const EncodedReply* answer) {
+  replies_.clear();
+  if (answer) {
+    answer->append_to(replies_);
+  } else {
+    policy->reply_to(replies_);
+  }
+  send_reply(replies_);
 }
 
 void Receiver::send_reply(std::vector<zmq::message_t>& parts) {
@@ -158,9 +181,29 @@ void Receiver::drop(const std::string& why) {
   log_->warn("dropped a malformed message: {}", why);
 }
 
+void Receiver::set_return_data(const json& value) {
+  if (!return_data_) throw ModeError("set_return_data() needs bidirectional_mode = true on the receiver");
+  return_data_->set(value);
+}
+
+void Receiver::set_return_data(const cv::Mat& frame) {
+  if (!return_data_) throw ModeError("set_return_data() needs bidirectional_mode = true on the receiver");
+  return_data_->set(frame);
+}
+
+bool Receiver::answer(std::uint64_t id, const ReturnData& data) {
+  if (!answers_) {
+    throw ModeError("answer() needs bidirectional_mode = true and return_pairing = exact on the receiver");
+  }
+  // Encoded now, in the caller's thread: a bad answer is the caller's error, and the receiving
+  // thread only sends it.
+  return answers_->answer(id, return_data_->encode(data));
+}
+
 void Receiver::close() noexcept {
   if (closing_.exchange(true)) return;
   queue_.stop();
+  if (answers_) answers_->stop();
   // Wakes the thread out of any ZeroMQ call (it sees ETERM), then waits for it to close its socket.
   ctx_.shutdown();
   if (thread_.joinable()) thread_.join();
@@ -178,6 +221,7 @@ Stats Receiver::stats() const {
   s.reconnects = reconnects_;
   s.dropped_malformed = malformed_;
   s.dropped_queue = queue_.dropped();
+  s.answers_late = answers_late_;
   return s;
 }
 

@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "codec/frame_codec.hpp"
+#include "engine/answers.hpp"
 #include "engine/frame_queue.hpp"
 #include "engine/reply_policy.hpp"
 #include "link/link.hpp"
@@ -43,11 +44,19 @@ class Receiver {
   const std::string& device_id() const { return device_id_; }
   const std::vector<std::string>& endpoints() const { return endpoints_; }
 
+  /// Bidirectional mode (else ModeError): the sticky return data. Any thread.
+  void set_return_data(const json& value);
+  void set_return_data(const cv::Mat& frame);
+  /// Exact pairing (else ModeError): the return data for frame `id`; false when too late.
+  bool answer(std::uint64_t id, const ReturnData& data);
+
  private:
   void run() noexcept;
   void serve();
   /// Handles one message; false when it ended the stream.
   bool on_message(std::vector<zmq::message_t>& parts);
+  /// Sends the reply: `answer` encoded when given, else what `policy` says.
+  void reply_with(ReplyPolicy* policy, const EncodedReply* answer);
   void send_reply(std::vector<zmq::message_t>& parts);
   void drop(const std::string& why);
 
@@ -58,13 +67,16 @@ class Receiver {
   net::Context ctx_;  // before link_: its sockets close first
   link::Link link_;
   const std::vector<std::string> endpoints_;  // as first bound (re-binds use the same)
-  std::unique_ptr<ReplyPolicy> policy_;
+  ReturnDataReply* return_data_ = nullptr;  // policy_ when it is one (bidirectional mode)
+  std::unique_ptr<ReplyPolicy> policy_;     // used by the receiving thread; set_return_data() is thread-safe
+  std::unique_ptr<Answers> answers_;        // exact pairing only
   codec::FrameDecoder decoder_;
+  const bool exact_;                     // exact pairing: reply after the application's answer
   wire::FrameHeader header_;             // decoded into again for every message (buffers reused)
   std::vector<zmq::message_t> replies_;  // reply parts, reused
   FrameQueue queue_;
   std::atomic<bool> closing_{false};
-  std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0};
+  std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0}, answers_late_{0};
   std::thread thread_;  // last: started when everything above exists
 };
 
