@@ -124,6 +124,7 @@ bool NetGear::answer(std::uint64_t frame_id, const json& value) {
 
 bool NetGear::answer(std::uint64_t frame_id, const cv::Mat& frame) {
   if (!impl_) throw ClosedError("answer() on a moved-from NetGear");
+  if (frame.empty()) throw FrameError("cannot answer with an empty frame (answer with null for no return data)");
   ReturnData d;
   d.frame = frame;
   return engine::translating([&] { return impl_->receive_side("answer()").answer(frame_id, d); });

@@ -22,8 +22,9 @@ class Answers {
  public:
   explicit Answers(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
-  /// The answer to frame `id` (encoded by the caller, in its own thread); false when its reply has left already (too late, or an id never
-  /// handed out), or when too many answers to frames not yet replied to are waiting.
+  /// The answer to frame `id` (encoded by the caller, in its own thread; the caller checks that
+  /// the frame was queued); false when its reply has left already, or when too many answers to
+  /// frames not yet replied to are waiting.
   bool answer(std::uint64_t id, EncodedReply reply);
   /// Receiving thread: waits for the answer to `id` (queued just now) up to the time-out; nullopt
   /// when none came (or stop()). Answers to older frames are dropped.

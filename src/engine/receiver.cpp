@@ -119,7 +119,7 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   // decoded. Malformed messages are answered too, so that a REP socket stays in step. Exact
   // pairing answers a good frame once the application has answered it (below).
   const bool valid = problem.empty() && parts.size() == 2;
-  if (traits_.acknowledged && !(exact_ && valid)) reply_with(policy_.get(), nullptr);
+  if (traits_.acknowledged && !(exact_ && valid)) reply(nullptr);
   if (problem.empty() && parts.size() != 2) {
     problem = "expected 2 parts (header, payload), got " + std::to_string(parts.size());
   }
@@ -134,28 +134,29 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
     frame.image = decoder_.decode(header.compression, header.dtype, header.shape, std::move(parts[1]));
   } catch (const ProtocolError& e) {
     drop(e.what());
-    if (exact_ && traits_.acknowledged) reply_with(policy_.get(), nullptr);
+    if (exact_) reply(nullptr);  // exact_ implies patterns 0/1 (validate(): bidirectional)
     return true;
   }
   frame.message = std::move(header.message);
   if (header.port) frame.peer = header.port->is_string() ? header.port->get<std::string>() : header.port->dump();
   bytes_ += bytes;
+  if (exact_) answering_ = true;
   const std::uint64_t id = queue_.push(std::move(frame));
-  if (exact_ && traits_.acknowledged) {
-    std::optional<EncodedReply> answer;
-    if (id != 0) answer = answers_->await(id);
+  if (exact_ && id != 0) {  // id 0: close() stopped the queue
+    const std::optional<EncodedReply> answer = answers_->await(id);
     if (!answer) ++answers_late_;
-    reply_with(policy_.get(), answer ? &*answer : nullptr);
+    reply(answer ? &*answer : nullptr);
   }
+  answering_ = false;
   return true;
 }
 
-void Receiver::reply_with(ReplyPolicy* policy, const EncodedReply* answer) {
+void Receiver::reply(const EncodedReply* answer) {
   replies_.clear();
   if (answer) {
     answer->append_to(replies_);
   } else {
-    policy->reply_to(replies_);
+    policy_->reply_to(replies_);
   }
   send_reply(replies_);
 }
@@ -195,15 +196,27 @@ bool Receiver::answer(std::uint64_t id, const ReturnData& data) {
   if (!answers_) {
     throw ModeError("answer() needs bidirectional_mode = true and return_pairing = exact on the receiver");
   }
-  // Encoded now, in the caller's thread: a bad answer is the caller's error, and the receiving
-  // thread only sends it.
-  return answers_->answer(id, return_data_->encode(data));
+  // Encoded now, in the caller's thread: a bad answer is the caller's error (whatever the id),
+  // and the receiving thread only sends it.
+  EncodedReply reply = return_data_->encode(data);
+  // Only frames handed to the queue can be answered (an id from elsewhere would wait for ever).
+  if (id == 0 || id > queue_.queued()) return false;
+  return answers_->answer(id, std::move(reply));
 }
 
 void Receiver::close() noexcept {
   if (closing_.exchange(true)) return;
   queue_.stop();
-  if (answers_) answers_->stop();
+  if (answers_) {
+    // An answer given just before close() must still leave: let the receiving thread hand its
+    // reply to ZeroMQ (a few milliseconds at most, bounded) before the context shuts down; the
+    // socket's linger then lets it go out.
+    answers_->stop();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    while (answering_ && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   // Wakes the thread out of any ZeroMQ call (it sees ETERM), then waits for it to close its socket.
   ctx_.shutdown();
   if (thread_.joinable()) thread_.join();

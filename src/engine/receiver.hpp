@@ -55,8 +55,8 @@ class Receiver {
   void serve();
   /// Handles one message; false when it ended the stream.
   bool on_message(std::vector<zmq::message_t>& parts);
-  /// Sends the reply: `answer` encoded when given, else what `policy` says.
-  void reply_with(ReplyPolicy* policy, const EncodedReply* answer);
+  /// Sends the reply: `answer` when given (exact pairing), else what the policy says.
+  void reply(const EncodedReply* answer);
   void send_reply(std::vector<zmq::message_t>& parts);
   void drop(const std::string& why);
 
@@ -76,6 +76,7 @@ class Receiver {
   std::vector<zmq::message_t> replies_;  // reply parts, reused
   FrameQueue queue_;
   std::atomic<bool> closing_{false};
+  std::atomic<bool> answering_{false};  // exact pairing: between queueing a frame and sending its reply
   std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0}, answers_late_{0};
   std::thread thread_;  // last: started when everything above exists
 };

@@ -47,6 +47,7 @@ void ReturnDataReply::set(const json& value) {
 }
 
 void ReturnDataReply::set(const cv::Mat& frame) {
+  if (frame.empty()) throw FrameError("cannot return an empty frame (set null for no return data)");
   ReturnData d;
   d.frame = frame;
   std::lock_guard lk(mu_);

@@ -25,7 +25,9 @@ SocketSpec socket_spec(const Config& c) {
   SocketSpec s;
   const bool rx = c.receive_mode;
   s.bind = rx;
-  s.set(ZMQ_LINGER, 0);
+  // Closing a receiver lets its last reply leave (bounded); a sender sets its linger for the
+  // termination message when it closes. Re-created sockets are closed with linger 0 either way.
+  s.set(ZMQ_LINGER, rx ? kReceiverLingerMs : 0);
   if (needs_ipv6(c)) s.set(ZMQ_IPV6, 1);
   switch (c.pattern) {
     case Pattern::Pair:

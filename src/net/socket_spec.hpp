@@ -28,6 +28,10 @@ struct PatternTraits {
 };
 PatternTraits traits(Pattern p) noexcept;
 
+/// How long a closing receiver lets its last reply leave (ZMQ_LINGER); close() waits at most this
+/// for it when the sender is gone.
+inline constexpr int kReceiverLingerMs = 100;
+
 /// How to make one socket.
 struct SocketSpec {
   zmq::socket_type type = zmq::socket_type::pair;
