@@ -3,12 +3,16 @@
 //
 //   netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N
 //                     [--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W --height H]
+//                     [--bidirectional 1] [--return JSON]
 //
 // send: sends N frames (0: until killed), printing "ACK i" or "LOST i" per frame (patterns 0/1) or
 //       "SENT i" (pattern 2), then "DONE" after close(). A frame's pixels are a function of i, and
 //       its message is {"i": i}.
 // recv: prints "READY" once bound, "FRAME i ok|bad" per frame (raw frames are checked against
 //       the pattern), then "END <reason>" and "STATS frames=.. reconnects=.. malformed=..".
+// --bidirectional 1: bidirectional_mode on. Then send prints "ACK i <json>" with the value that
+//       came back (null when none), and recv passes the --return value (JSON text) to
+//       set_return_data() right after binding, before "READY".
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +28,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N "
-               "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H]\n";
+               "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H] "
+               "[--bidirectional 1] [--return JSON]\n";
   return 2;
 }
 
@@ -37,6 +42,7 @@ int main(int argc, char** argv) {
   c.receive_mode = role == "recv";
   long frames = 0;
   int w = 64, h = 48;
+  std::string return_json;
   for (int i = 2; i < argc; ++i) {
     std::string k = argv[i];
     if (k == "--raw") {
@@ -55,6 +61,8 @@ int main(int argc, char** argv) {
     else if (k == "--width") w = std::stoi(v);
     else if (k == "--height") h = std::stoi(v);
     else if (k == "--logging") c.logging = v == "1";
+    else if (k == "--bidirectional") c.options.bidirectional_mode = v == "1";
+    else if (k == "--return") return_json = v;
     else return usage();
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -64,11 +72,23 @@ int main(int argc, char** argv) {
       for (long i = 0; frames == 0 || i < frames; ++i) {
         auto r = ng.send(netgear::test::peer_frame(i, w, h), {{"i", i}});
         const char* what = c.pattern == netgear::Pattern::PubSub ? "SENT" : r.delivered ? "ACK" : "LOST";
-        std::printf("%s %ld\n", what, i);
+        if (c.options.bidirectional_mode && r.delivered) {
+          std::printf("%s %ld %s\n", what, i, r.return_data.value.dump().c_str());
+        } else {
+          std::printf("%s %ld\n", what, i);
+        }
       }
       ng.close();
       std::printf("DONE\n");
       return 0;
+    }
+    if (!return_json.empty()) {
+      const auto value = netgear::json::parse(return_json, nullptr, /*allow_exceptions=*/false);
+      if (value.is_discarded()) {
+        std::fprintf(stderr, "netgear_test_peer: --return is not JSON: %s\n", return_json.c_str());
+        return 2;
+      }
+      ng.set_return_data(value);
     }
     std::printf("READY\n");
     long got = 0;
