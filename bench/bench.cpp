@@ -49,6 +49,7 @@ struct BenchOptions {
   int attempts = 2;
   int repeat = 1;
   double paced_fps = 100;
+  bool bidirectional = false;
 };
 
 struct Settings {
@@ -63,6 +64,7 @@ struct Settings {
   int attempts = 2;
   int repeat = 1;
   double paced_fps = 100;
+  bool bidirectional = false;
 };
 
 const char* pattern_name(int p) {
@@ -260,6 +262,35 @@ struct CaseResult {
   double fps() const { return run.ok ? run.result.value("fps", 0.0) : 0.0; }
 };
 
+// Bidirectional mode (--bidirectional): one case of the matrix run again with each kind of
+// return data, the modes alternating round after round; the ratio is to the plain run (no return
+// data) of the same group, i.e. what handing data back costs.
+inline const std::vector<std::string> kReturnModes = {"none", "json", "frame", "exact"};
+
+struct ReturnCase {
+  int pattern = 0;
+  std::string transport;
+  FrameSize size;
+  bool jpeg = false;
+  std::string mode;  // bench-peer --return: none (plain), json, frame, exact
+  PairOutcome run;
+  double plain_fps = 0;  // the group's "none" run
+  double ratio = 0;
+  std::string name() const {
+    return std::string(pattern_name(pattern)) + "/" + transport + "/" + size.str() + "/" + (jpeg ? "jpeg" : "raw") +
+           "/" + (mode == "none" ? std::string("plain") : "return-" + mode);
+  }
+  double fps() const { return run.ok ? run.result.value("fps", 0.0) : 0.0; }
+  std::uint64_t returned() const { return run.sender.is_object() ? run.sender.value("returned", std::uint64_t{0}) : 0; }
+};
+
+const char* return_mode_text(const std::string& m) {
+  if (m == "json") return "sticky JSON dict";
+  if (m == "frame") return "sticky 64x64 frame";
+  if (m == "exact") return "exact pairing, JSON answer per frame";
+  return "no return data";
+}
+
 struct Target {
   std::string name;
   std::string detail;
@@ -294,7 +325,8 @@ ZmqResult run_zmq(const Settings& s, const std::string& exe, const std::string& 
 }
 
 PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, const std::string& transport,
-                        FrameSize size, bool jpeg, int& ipc_counter, int interval_us = 0) {
+                        FrameSize size, bool jpeg, int& ipc_counter, int interval_us = 0,
+                        const std::string& ret = "none") {
   const std::string address = ipc_base(++ipc_counter);
   std::vector<std::string> common = {"--pattern",     std::to_string(pattern),
                                      "--transport",   transport,
@@ -306,7 +338,7 @@ PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, 
                                      "--duration-ms", std::to_string(s.duration.count()),
                                      "--timeout",     std::to_string(child_timeout_s(s))};
   if (jpeg) common.push_back("--jpeg");
-  std::vector<std::string> rx = {kPeerCommand, "--role", "recv", "--port", "0"};
+  std::vector<std::string> rx = {kPeerCommand, "--role", "recv", "--port", "0", "--return", ret};
   const std::vector<std::string> pace = {"--interval-us", std::to_string(interval_us)};
   rx.insert(rx.end(), common.begin(), common.end());
   PairOutcome out = run_pair(s, exe, rx, [&](const std::string& port) {
@@ -404,8 +436,8 @@ json case_json(const CaseResult& c) {
   return j;
 }
 
-void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const std::vector<Target>& targets,
-                 const Settings& s, double wall_s, double load_before) {
+void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const std::vector<ReturnCase>& bidi,
+                 const std::vector<Target>& targets, const Settings& s, double wall_s, double load_before) {
   char line[512];
   os << "NetGear benchmark: " << s.warmup.count() << " ms warm-up + " << s.duration.count()
      << " ms measured per run, " << s.repeat
@@ -479,6 +511,30 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
     os << line;
   }
 
+  if (!bidi.empty()) {
+    os << "\nBidirectional mode: the receiver hands data back with every acknowledgement (plain: none;\n"
+          "return-json: a sticky small dict; return-frame: a sticky 64x64 frame, encoded once; return-exact:\n"
+          "exact pairing, each frame answered with a small dict by the application); ratio = fps / plain fps\n"
+          "of the same group; returned = sender's replies with data / frames sent\n";
+    std::snprintf(line, sizeof line, "%-40s %8s %8s %7s %7s %6s %9s %9s %12s\n", "case", "fps", "MB/s", "p50 ms",
+                  "p99 ms", "ratio", "rx cpu ms", "tx cpu ms", "returned");
+    os << line;
+    for (const auto& b : bidi) {
+      if (!b.run.ok) {
+        std::snprintf(line, sizeof line, "%-40s FAILED: %s\n", b.name().c_str(), b.run.error.c_str());
+        os << line;
+        continue;
+      }
+      const json& r = b.run.result;
+      const std::uint64_t sent = b.run.sender.is_object() ? b.run.sender.value("frames", std::uint64_t{0}) : 0;
+      const std::string returned = std::to_string(b.returned()) + "/" + std::to_string(sent);
+      std::snprintf(line, sizeof line, "%-40s %8.1f %8.1f %7.2f %7.2f %6.2f %9.3f %9.3f %12s\n", b.name().c_str(),
+                    b.fps(), r.value("mbps", 0.0), r.value("p50_ms", 0.0), r.value("p99_ms", 0.0), b.ratio,
+                    rx_cpu(b.run), tx_cpu(b.run), returned.c_str());
+      os << line;
+    }
+  }
+
   os << "\nTargets\n";
   for (const auto& t : targets) {
     if (!t.ran) {
@@ -519,6 +575,7 @@ Settings resolve(const BenchOptions& o) {
   s.attempts = std::max(1, o.attempts);
   s.repeat = std::max(1, o.repeat);
   s.paced_fps = o.paced_fps;
+  s.bidirectional = o.bidirectional;
   return s;
 }
 
@@ -657,10 +714,52 @@ int run_bench(const BenchOptions& o) {
     }
   }
 
+  // Bidirectional mode: each case of patterns 0/1 again with every kind of return data, the modes
+  // alternating within each round.
+  std::vector<ReturnCase> bidi;
+  if (s.bidirectional) {
+    std::vector<ReturnCase> groups;
+    for (const auto& transport : s.transports)
+      for (const auto& size : s.sizes)
+        for (int pattern : s.patterns)
+          for (bool jpeg : s.jpeg)
+            if (pattern != 2) groups.push_back({pattern, transport, size, jpeg, "none", {}, 0, 0});
+    if (groups.empty()) progress("--bidirectional: no case of pattern 0 or 1 (PUB/SUB has no replies)");
+    std::size_t n = 0;
+    for (const auto& g : groups) {
+      progress("bidirectional " + std::to_string(++n) + "/" + std::to_string(groups.size()) + " " +
+               g.name().substr(0, g.name().rfind('/')));
+      std::map<std::string, std::vector<PairOutcome>> rounds;
+      for (int r = 0; r < s.repeat; ++r)
+        for (const auto& mode : kReturnModes)
+          rounds[mode].push_back(
+              run_netgear(s, exe, g.pattern, g.transport, g.size, g.jpeg, ipc_counter, 0, mode));
+      std::vector<ReturnCase> group;
+      for (const auto& mode : kReturnModes) {
+        ReturnCase b = g;
+        b.mode = mode;
+        b.run = combine_rounds(rounds[mode]);
+        group.push_back(std::move(b));
+      }
+      const double plain = group.front().fps();
+      for (auto& b : group) {
+        b.plain_fps = plain;
+        b.ratio = plain > 0 ? b.fps() / plain : 0.0;
+        if (b.run.ok) {
+          progress("  " + b.mode + ": " + fmt("%.1f", b.fps()) + " fps, ratio " + fmt("%.2f", b.ratio) +
+                   " to plain, returned " + std::to_string(b.returned()));
+          if (b.mode != "none" && b.returned() == 0) progress("  warning: no reply carried return data");
+        }
+        bidi.push_back(std::move(b));
+      }
+    }
+  }
+
   const std::vector<Target> targets = evaluate_targets(cases);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
   const bool all_ok =
-      std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; });
+      std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; }) &&
+      std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; });
 
   if (o.json_out) {
     // One object per case; each carries the baselines it is measured against, the targets it is
@@ -694,9 +793,41 @@ int run_bench(const BenchOptions& o) {
       j["run"] = run;
       out.push_back(std::move(j));
     }
+    for (const auto& b : bidi) {
+      // The same keys as a matrix case where they apply; the bound is the group's plain run.
+      const json& r = b.run.result;
+      json j;
+      j["name"] = b.name();
+      j["group"] = "bidirectional";
+      j["return"] = b.mode;
+      j["return_text"] = return_mode_text(b.mode);
+      j["pattern"] = b.pattern;
+      j["transport"] = b.transport;
+      j["size"] = b.size.str();
+      j["compression"] = b.jpeg ? "jpeg" : "raw";
+      j["ok"] = b.run.ok;
+      if (!b.run.ok) j["error"] = b.run.error;
+      j["fps"] = b.fps();
+      j["mbps"] = b.run.ok ? r.value("mbps", 0.0) : 0.0;
+      j["p50_ms"] = b.run.ok ? r.value("p50_ms", 0.0) : 0.0;
+      j["p99_ms"] = b.run.ok ? r.value("p99_ms", 0.0) : 0.0;
+      j["bound_fps"] = b.plain_fps;
+      j["bound"] = "plain";
+      j["ratio"] = b.ratio;
+      j["frames"] = b.run.ok ? r.value("frames", std::uint64_t{0}) : 0;
+      j["returned"] = b.returned();
+      j["rx_cpu_ms_per_frame"] = rx_cpu(b.run);
+      j["tx_cpu_ms_per_frame"] = tx_cpu(b.run);
+      j["receiver"] = r;
+      j["sender"] = b.run.sender;
+      j["baselines"] = json::object();
+      j["targets"] = json::array();
+      j["run"] = run;
+      out.push_back(std::move(j));
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
-    print_table(std::cout, cases, targets, s, wall_s, load_before);
+    print_table(std::cout, cases, bidi, targets, s, wall_s, load_before);
   }
   return all_ok ? 0 : 1;
 }
@@ -730,6 +861,10 @@ void register_bench(CLI::App& root) {
          "--paced-fps", o->paced_fps,
          "Rate of the extra paced run of the latency target's case (640x480 JPEG REQ/REP tcp); 0: off")
       ->check(CLI::Range(0.0, 10000.0));
+  sub->add_flag("--bidirectional", o->bidirectional,
+                "After the matrix, run each of its pattern 0/1 cases again in bidirectional mode: plain, a "
+                "sticky JSON dict, a sticky 64x64 frame, exact pairing with a JSON answer per frame (ratio to "
+                "plain, same run)");
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
       ->check(CLI::Range(1, 5));
   sub->callback([o] {

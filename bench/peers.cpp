@@ -1,6 +1,8 @@
 // The hidden subcommands that `netgear bench` starts as child processes:
 //
-//   bench-peer --role recv|send ...   a NetGear receiver or sender (the library under test)
+//   bench-peer --role recv|send ...   a NetGear receiver or sender (the library under test); a
+//                                     receiver's --return none|json|frame|exact picks bidirectional
+//                                     mode's return data (netgear bench --bidirectional)
 //   bench-zmq  --role recv|send ...   bare libzmq PAIR sockets moving same-size messages (baseline)
 //
 // Protocol with the bench process (stdout lines): a receiver prints "ready <token>" once it is
@@ -60,6 +62,11 @@ struct PeerArgs {
   int request_timeout_ms = 1000;  // Lazy Pirate time-out (patterns 0/1)
   int start_delay_ms = 0;         // sender: wait this long after connecting (PUB/SUB slow joiner)
   int interval_us = 0;            // sender: at most one frame per interval (0: as fast as it can)
+  // Receiver, bidirectional mode: what each acknowledgement carries. none: the plain text ack;
+  // json: a small dict set once (sticky); frame: a 64x64 frame set once (encoded once, with the
+  // receiver's JPEG setting, so every reply is the same bytes); exact: exact pairing, each frame
+  // answered with {"i": its index} by the application thread.
+  std::string ret = "none";
   int timeout_s = 60;
 };
 
@@ -132,6 +139,10 @@ Config peer_config(const PeerArgs& a, bool receiver) {
   if (c.pattern == Pattern::PubSub) {
     c.options.subscriber_timeout = std::max(std::chrono::milliseconds(5000), 3 * c.options.request_timeout);
   }
+  if (receiver && a.ret != "none") {
+    c.options.bidirectional_mode = true;
+    if (a.ret == "exact") c.options.return_pairing = ReturnPairing::Exact;
+  }
   return c;
 }
 
@@ -149,6 +160,12 @@ int run_peer_receiver(const PeerArgs& a) {
       if (a.transport != "tcp" || attempt >= 20) throw;
     }
   }
+  if (a.ret == "json") {
+    rx->set_return_data(json{{"status", "ok"}, {"objects", 3}, {"score", 0.87}});
+  } else if (a.ret == "frame") {
+    rx->set_return_data(make_ring({64, 64}, 1).front());
+  }
+  const bool exact = a.ret == "exact";
   emit_line("ready " + bound.port);
 
   Meter meter(std::chrono::milliseconds(a.warmup_ms), std::chrono::milliseconds(a.duration_ms));
@@ -164,6 +181,8 @@ int run_peer_receiver(const PeerArgs& a) {
     j["dropped_queue"] = s.dropped_queue;
     j["dropped_malformed"] = s.dropped_malformed;
     j["reconnects"] = s.reconnects;
+    j["return"] = a.ret;
+    j["answers_late"] = s.answers_late;
     emit_line("result " + j.dump());
     reported = true;
   };
@@ -173,6 +192,11 @@ int run_peer_receiver(const PeerArgs& a) {
     auto f = rx->recv(100ms);
     const auto now = Clock::now();
     if (f) {
+      if (exact) {
+        // Answered first (also while draining): the frame's reply waits for it.
+        const auto i = f->message.is_object() ? f->message.value("i", std::int64_t{-1}) : std::int64_t{-1};
+        (void)rx->answer(f->id, json{{"i", i}});
+      }
       double latency = -1;
       if (f->message.is_object()) {
         auto t = f->message.find("t");
@@ -205,6 +229,7 @@ int run_peer_sender(const PeerArgs& a) {
   json message = {{"t", std::int64_t{0}}, {"i", std::int64_t{0}}};
   std::int64_t i = 0;
   std::uint64_t not_delivered = 0;
+  std::uint64_t returned = 0;  // replies that carried return data (bidirectional receivers)
   int rc = 0;
   const double cpu0 = process_cpu_ms();
   double cpu1 = cpu0;
@@ -217,7 +242,9 @@ int run_peer_sender(const PeerArgs& a) {
       }
       message["t"] = wall_ns();
       message["i"] = i;
-      if (!tx.send(ring[static_cast<std::size_t>(i) % ring.size()], message).delivered) ++not_delivered;
+      const SendResult r = tx.send(ring[static_cast<std::size_t>(i) % ring.size()], message);
+      if (!r.delivered) ++not_delivered;
+      if (!r.return_data.empty()) ++returned;
     }
     cpu1 = process_cpu_ms();
   } catch (const Error& e) {
@@ -230,6 +257,7 @@ int run_peer_sender(const PeerArgs& a) {
                            {"bytes", s.bytes},
                            {"lost", s.frames_lost},
                            {"not_delivered", not_delivered},
+                           {"returned", returned},
                            {"reconnects", s.reconnects},
                            {"cpu_ms_per_frame", i > 0 ? (cpu1 - cpu0) / static_cast<double>(i) : 0.0}}
                           .dump());
@@ -400,6 +428,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--start-delay-ms", a->start_delay_ms);
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--request-timeout-ms", a->request_timeout_ms)->check(CLI::Range(10, 600000));
+    sub->add_option("--return", a->ret)->check(CLI::IsMember({"none", "json", "frame", "exact"}));
     sub->add_option("--timeout", a->timeout_s);
     sub->callback([a] {
       run_child([&] { return a->role == "recv" ? run_peer_receiver(*a) : run_peer_sender(*a); },

@@ -50,7 +50,15 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"jpeg_compression_quality", {"INT", "sender: JPEG quality, 10..100. Default 90"}},
       {"jpeg_compression_fastdct", {"BOOL", "fast (less accurate) DCT when encoding/decoding. Default true"}},
       {"jpeg_compression_fastupsample", {"BOOL", "receiver: fast chroma upsampling when decoding. Default false"}},
-      {"bidirectional_mode", {"BOOL", "patterns 0/1: the receiver sends data back with each acknowledgement. Default false"}},
+      {"bidirectional_mode",
+       {"BOOL", "patterns 0/1: the receiver sends data back with each acknowledgement (recv: see --reply, "
+                "--reply-frame). Default false"}},
+      {"return_pairing",
+       {"sticky|exact", "bidirectional receiver: sticky (vidgear's: each reply carries the value set last) or exact "
+                        "(each reply waits for the answer to its own frame). Default sticky"}},
+      {"answer_timeout",
+       {"SECONDS", "exact pairing: how long a reply waits for the answer to its frame, then carries the sticky "
+                   "value. Default: request_timeout / 2"}},
       {"multiserver_mode", {"BOOL", "patterns 1/2: many senders, one receiver. Default false"}},
       {"multiclient_mode", {"BOOL", "patterns 1/2: one sender, many receivers. Default false"}},
       {"secure_mode", {"INT", "CurveZMQ: 0 none, 1 StoneHouse, 2 IronHouse. Default 0"}},

@@ -29,7 +29,15 @@ struct SendOutcome {
   double seconds = 0;
   std::string end_reason;       ///< frames, seconds, end_of_source, signal, stopped, failed
   std::string error;            ///< what failed (end_reason "failed")
+  std::uint64_t returned = 0;   ///< replies that carried return data (bidirectional receivers)
+  ReturnData last_return;       ///< the last return data that came
 };
+
+/// The last return data for the status and summary lines: the JSON value (cut to about 40
+/// characters) or "frame WxH".
+std::string return_text(const ReturnData& d);
+/// The last return data for --stats-json: the JSON value, {"frame": [w, h, channels]}, or null.
+json return_json(const ReturnData& d);
 
 /// Sends frames from `source` paced at `fps` (0: no pacing) until `frames` (0: no limit) or
 /// `seconds` (0: no limit) is reached, the source ends, a signal arrives or `stop` becomes true.
@@ -40,5 +48,7 @@ SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_
 
 /// "summary: 300 frames sent, 0 lost, ..." for a sender (call after ng.close()).
 std::string send_summary_line(const SendOutcome& o, const Stats& st, const char* prefix = "summary");
+/// The sender's --stats-json document.
+json send_summary_json(const SendOutcome& o, const Stats& st);
 
 }  // namespace netgear::cli

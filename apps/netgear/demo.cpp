@@ -21,6 +21,7 @@ namespace {
 struct DemoArgs {
   NetgearFlags net;
   ReceiveFlags out;
+  ReplyFlags reply;
   double seconds = 5;
   double fps = 30;
   int width = 640;
@@ -33,7 +34,8 @@ int run_demo(DemoArgs& a) {
   if (net.port_opt->count() == 0) {
     net.port = net.protocol == "tcp" ? std::to_string(free_tcp_port()) : "demo-" + std::to_string(::getpid());
   }
-  const Config rx_cfg = build_config(net, true);
+  Config rx_cfg = build_config(net, true);
+  const json reply = apply_reply_flags(a.reply, rx_cfg);
   const Config tx_cfg = build_config(net, false);
   auto recorder = make_recorder(a.out);
   SourceSpec spec;
@@ -41,7 +43,8 @@ int run_demo(DemoArgs& a) {
   spec.height = a.height;
   auto source = open_source(spec);
 
-  NetGear rx(rx_cfg);  // binds first: the sender then finds it at once
+  auto rx_owner = open_replying_receiver(a.reply, rx_cfg, reply);  // binds first: the sender then finds it at once
+  NetGear& rx = *rx_owner;
   NetGear tx(tx_cfg);
   print_line("netgear demo: streaming the " + source->describe() + " at " +
              (a.fps > 0 ? fixed(a.fps, 1) + " fps" : std::string("full speed")) + " for " + fixed(a.seconds, 1) +
@@ -60,14 +63,15 @@ int run_demo(DemoArgs& a) {
   });
   // Let the sender finish its current frame (keep taking frames so that it is acknowledged), then
   // join it. Also runs if anything below throws, so the thread is never left running.
+  const FrameHook reply_hook = make_reply_hook(a.reply, rx);
   auto finish_sender = [&]() noexcept {
     stop_sender = true;
     while (!sender_done) {
       try {
         if (rx.end_of_stream()) {
           std::this_thread::sleep_for(10ms);
-        } else {
-          (void)rx.recv(20ms);
+        } else if (auto f = rx.recv(20ms); f && reply_hook) {
+          reply_hook(*f);  // exact pairing: else its reply would wait for answer_timeout
         }
       } catch (...) {
         std::this_thread::sleep_for(10ms);  // the receiver failed: the sender gives up on its own
@@ -91,7 +95,7 @@ int run_demo(DemoArgs& a) {
     if (now > hard_deadline) return "deadline";
     return std::nullopt;
   };
-  ReceiveOutcome outcome = receive_loop(rx, a.out, recorder.get(), "netgear demo", extra);
+  ReceiveOutcome outcome = receive_loop(rx, a.out, recorder.get(), "netgear demo", extra, reply_hook);
 
   finish_sender();
   rx.close();
@@ -131,6 +135,7 @@ void register_demo(CLI::App& root, Action& action) {
       ->check(CLI::Range(16, 16384))
       ->group("Demo");
   add_receive_flags(*sub, args->out, false);
+  add_reply_flags(*sub, args->reply);
   add_netgear_flags(*sub, args->net, Role::Demo);
   sub->footer(exit_codes_help() + " demo exits 0 when frames flowed.");
   sub->callback([args, &action] { action = [args] { return run_demo(*args); }; });

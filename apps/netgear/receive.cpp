@@ -5,6 +5,8 @@
 #include <csignal>
 #include <memory>
 
+#include <opencv2/imgproc.hpp>
+
 #include "cli_common.hpp"
 #include "output.hpp"
 
@@ -84,6 +86,70 @@ void add_receive_flags(CLI::App& app, ReceiveFlags& f, bool recv_limits) {
   app.add_option("--stats-json", f.stats_json, "write the final summary as a JSON object to this file (docs/cli.md)")
       ->type_name("FILE")
       ->group(group);
+}
+
+void add_reply_flags(CLI::App& app, ReplyFlags& f) {
+  const char* group = "Bidirectional mode";
+  f.reply_opt = app.add_option("--reply", f.reply,
+                               "bidirectional mode: hand this JSON value back to the sender with every "
+                               "acknowledgement, e.g. --reply '{\"ok\": true}' (sticky return data; patterns 0/1)")
+                    ->type_name("JSON")
+                    ->group(group);
+  app.add_flag("--reply-frame", f.reply_frame,
+               "bidirectional mode with exact pairing: answer each frame with a thumbnail of it (1/8 of each "
+               "side, at least 16 px), sent back with that frame's own acknowledgement (patterns 0/1). With "
+               "--reply too, a reply whose answer is late carries the --reply value")
+      ->group(group);
+}
+
+json apply_reply_flags(const ReplyFlags& f, Config& cfg) {
+  json value = nullptr;
+  if (f.reply_opt && f.reply_opt->count() > 0) {
+    try {
+      value = json::parse(f.reply);
+    } catch (const json::exception& e) {
+      std::string shown = f.reply.find_first_of(" \t'") == std::string::npos ? f.reply : "'" + f.reply + "'";
+      throw UsageError("--reply " + shown + ": not valid JSON (" + e.what() + "); e.g. --reply '{\"ok\": true}'");
+    }
+  }
+  if (f.any()) cfg.options.bidirectional_mode = true;
+  if (f.reply_frame) cfg.options.return_pairing = ReturnPairing::Exact;
+  return value;
+}
+
+std::unique_ptr<NetGear> open_replying_receiver(const ReplyFlags& f, const Config& cfg, const json& reply) {
+  std::unique_ptr<NetGear> ng;
+  try {
+    ng = std::make_unique<NetGear>(cfg);
+  } catch (const OptionError& e) {
+    if (!f.any()) throw;
+    throw UsageError(std::string(f.reply_frame ? "--reply-frame" : "--reply") + ": " + e.what());
+  }
+  if (!reply.is_null()) ng->set_return_data(reply);
+  return ng;
+}
+
+std::optional<cv::Mat> thumbnail(const cv::Mat& image) {
+  if (image.empty() || image.dims != 2) return std::nullopt;
+  const cv::Size size(std::max(16, image.cols / 8), std::max(16, image.rows / 8));
+  cv::Mat out;
+  try {
+    cv::resize(image, out, size, 0, 0, cv::INTER_AREA);
+  } catch (const cv::Exception&) {
+    return std::nullopt;  // a type resize does not take
+  }
+  return out;
+}
+
+FrameHook make_reply_hook(const ReplyFlags& f, NetGear& ng) {
+  if (!f.reply_frame) return {};
+  return [&ng](const Frame& frame) {
+    if (auto t = thumbnail(frame.image)) {
+      (void)ng.answer(frame.id, *t);  // false: too late, the reply left with the sticky value
+    } else {
+      (void)ng.answer(frame.id, json(nullptr));
+    }
+  };
 }
 
 // --- statistics ------------------------------------------------------------------------------
@@ -171,6 +237,7 @@ ReceiveSummary ReceiveStats::summary(const Stats& ng, const std::string& end_rea
   s.frames_lost = lost_;
   s.reconnects = ng.reconnects;
   s.dropped_malformed = ng.dropped_malformed;
+  s.answers_late = ng.answers_late;
   s.end_reason = end_reason;
   s.width = width_;
   s.height = height_;
@@ -188,6 +255,7 @@ nlohmann::json ReceiveSummary::to_json() const {
   j["frames_lost"] = frames_lost;
   j["reconnects"] = reconnects;
   j["dropped_malformed"] = dropped_malformed;
+  j["answers_late"] = answers_late;
   j["seconds"] = round3(seconds);
   j["end_reason"] = end_reason;
   j["width"] = width;
@@ -199,7 +267,8 @@ std::string ReceiveSummary::to_line() const {
   return "summary: " + std::to_string(frames) + " frames in " + fixed(seconds, 2) + " s, " + fixed(fps, 1) +
          " fps, " + fixed(mbps, 2) + " Mbit/s, " + latency_text(latency_p50_ms, latency_p99_ms) + ", " +
          std::to_string(frames_lost) + " lost, " + std::to_string(reconnects) + " reconnects, " +
-         std::to_string(dropped_malformed) + " malformed, " + std::to_string(width) + "x" + std::to_string(height) +
+         std::to_string(dropped_malformed) + " malformed, " +
+         (answers_late ? std::to_string(answers_late) + " answers late, " : std::string()) + std::to_string(width) + "x" + std::to_string(height) +
          ", end: " + end_reason;
 }
 
@@ -211,7 +280,8 @@ std::unique_ptr<Recorder> make_recorder(const ReceiveFlags& flags) {
 }
 
 ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* recorder,
-                            const std::string& window_title, const StopCheck& extra) {
+                            const std::string& window_title, const StopCheck& extra,
+                            const FrameHook& on_frame) {
   bool show = flags.show > 0 || (flags.show == 0 && display_available());
   if (flags.show > 0 && !display_available()) {
     warn("--show: no display (DISPLAY and WAYLAND_DISPLAY are not set): going on without a window");
@@ -261,6 +331,7 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
       }
       last_frame = now;
       stats.on_frame(*f, now, wall_seconds());
+      if (on_frame) on_frame(*f);  // first: an exact-pairing reply waits for it
       if (stats.frames() == 1) {
         const cv::Mat& m = f->image;
         std::string shape;

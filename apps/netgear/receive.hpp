@@ -36,6 +36,37 @@ struct ReceiveFlags {
 /// `recv_limits`, --frames and --timeout.
 void add_receive_flags(CLI::App& app, ReceiveFlags& flags, bool recv_limits);
 
+/// Bidirectional mode from the command line (recv and demo): what the receiver hands back.
+struct ReplyFlags {
+  std::string reply;            ///< --reply JSON: sticky return data, set at start
+  bool reply_frame = false;     ///< --reply-frame: answer each frame with a thumbnail of it (exact pairing)
+  CLI::Option* reply_opt = nullptr;
+  bool any() const { return (reply_opt && reply_opt->count() > 0) || reply_frame; }
+};
+
+/// Adds --reply and --reply-frame.
+void add_reply_flags(CLI::App& app, ReplyFlags& flags);
+
+/// Turns bidirectional mode on in `cfg` (and exact pairing for --reply-frame) when a reply flag
+/// was given, and returns the parsed --reply value (null without it). Throws UsageError naming
+/// --reply for text that is not JSON.
+json apply_reply_flags(const ReplyFlags& flags, Config& cfg);
+
+/// Creates the receiver; with a reply flag, a setting that cannot be combined with it (pattern 2)
+/// is a UsageError naming the flag and the library's message. Then sets the sticky --reply value.
+std::unique_ptr<NetGear> open_replying_receiver(const ReplyFlags& flags, const Config& cfg, const json& reply);
+
+/// --reply-frame's answer: the frame shrunk to about 1/8 of each side (at least 16 px), or
+/// nullopt for a frame that cannot be resized (not 2-D).
+std::optional<cv::Mat> thumbnail(const cv::Mat& image);
+
+/// Called for every frame recv() handed out, right after it arrived (before it is shown or
+/// recorded).
+using FrameHook = std::function<void(const Frame&)>;
+
+/// The hook that answers each frame with its thumbnail (--reply-frame), or an empty hook.
+FrameHook make_reply_hook(const ReplyFlags& flags, NetGear& ng);
+
 /// The final numbers of a receiving run (also the --stats-json document).
 struct ReceiveSummary {
   std::uint64_t frames = 0;
@@ -46,6 +77,7 @@ struct ReceiveSummary {
   std::uint64_t frames_lost = 0;
   std::uint64_t reconnects = 0;
   std::uint64_t dropped_malformed = 0;
+  std::uint64_t answers_late = 0;  ///< exact pairing: replies that left without the answer (Stats)
   double seconds = 0;
   std::string end_reason;
   int width = 0;
@@ -101,7 +133,8 @@ using StopCheck = std::function<std::optional<std::string>()>;
 /// `recorder` (may be null) is made by make_recorder() before the NetGear, so that a bad --record
 /// is a usage error before anything binds.
 ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* recorder,
-                            const std::string& window_title, const StopCheck& extra = {});
+                            const std::string& window_title, const StopCheck& extra = {},
+                            const FrameHook& on_frame = {});
 
 /// The recorder for --record, or null. Throws UsageError for a bad target.
 std::unique_ptr<Recorder> make_recorder(const ReceiveFlags& flags);

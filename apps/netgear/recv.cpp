@@ -1,5 +1,7 @@
 // `netgear recv`.
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -13,18 +15,30 @@ namespace {
 struct RecvArgs {
   NetgearFlags net;
   ReceiveFlags out;
+  ReplyFlags reply;
 };
 
 int run_recv(RecvArgs& a) {
-  const Config cfg = build_config(a.net, true);
+  Config cfg = build_config(a.net, true);
+  const json reply = apply_reply_flags(a.reply, cfg);
   auto recorder = make_recorder(a.out);
-  NetGear ng(cfg);
+  auto rx = open_replying_receiver(a.reply, cfg, reply);
+  NetGear& ng = *rx;
+  std::string replies;
+  if (a.reply.any()) {
+    replies = std::string(", replying with ") +
+              (a.reply.reply_frame ? "a thumbnail of each frame" : "") +
+              (a.reply.reply_frame && !reply.is_null() ? " (else " : "") +
+              (!reply.is_null() ? reply.dump() : std::string()) +
+              (a.reply.reply_frame && !reply.is_null() ? ")" : "");
+  }
   print_line("netgear recv: listening on " + ng.endpoint() + " (pattern " + std::string(to_string(cfg.pattern)) +
              (cfg.protocol == Protocol::Tcp ? "; senders connect to this machine's address and port"
                                             : "; senders on this machine give the same --address and --port") +
              ")" +
-             (recorder ? ", recording to " + recorder->describe() : std::string()));
-  ReceiveOutcome outcome = receive_loop(ng, a.out, recorder.get(), "netgear recv " + ng.endpoint());
+             (recorder ? ", recording to " + recorder->describe() : std::string()) + replies);
+  ReceiveOutcome outcome = receive_loop(ng, a.out, recorder.get(), "netgear recv " + ng.endpoint(), {},
+                                        make_reply_hook(a.reply, ng));
   ng.close();
   return finish_receive(outcome, a.out, ng.endpoint());
 }
@@ -36,6 +50,7 @@ void register_recv(CLI::App& root, Action& action) {
   CLI::App* sub = root.add_subcommand(
       "recv", "receive frames from a sender (the receiver binds --address and --port); show, record, measure");
   add_receive_flags(*sub, args->out, true);
+  add_reply_flags(*sub, args->reply);
   add_netgear_flags(*sub, args->net, Role::Receiver);
   sub->footer(exit_codes_help() +
               " recv ends with 0 after --frames N frames, at the end of the stream, after --timeout (once frames "

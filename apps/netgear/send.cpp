@@ -1,4 +1,5 @@
 // `netgear send`.
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -17,6 +18,7 @@ struct SendArgs {
   SourceSpec source;
   double fps = 0;
   std::uint64_t frames = 0;
+  std::string stats_json;
   CLI::Option* fps_opt = nullptr;
   CLI::Option* width_opt = nullptr;
   CLI::Option* height_opt = nullptr;
@@ -42,11 +44,21 @@ int run_send(SendArgs& a) {
     status.line(std::string("stopping: ") + (stop_signal() == SIGINT ? "SIGINT" : "SIGTERM") + " received");
   }
   print_line(send_summary_line(o, ng.stats()));
+  int code = kExitOk;
   if (!o.error.empty()) {
     std::fprintf(stderr, "netgear: error: %s\n", o.error.c_str());
-    return kExitFailure;
+    code = kExitFailure;
   }
-  return kExitOk;
+  if (!a.stats_json.empty()) {
+    try {
+      write_text_file(a.stats_json, send_summary_json(o, ng.stats()).dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "netgear: error: --stats-json: %s\n", one_line(e.what()).c_str());
+      code = kExitFailure;
+    }
+  }
+  std::fflush(stderr);
+  return code;
 }
 
 }  // namespace
@@ -92,8 +104,12 @@ SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_
       json message = {{"frame", o.attempted}};
       if (fps > 0) message["fps"] = fps;
       message["t_send"] = wall_seconds();  // last: right before send()
-      ng.send(frame, message);
+      SendResult r = ng.send(frame, message);
       ++o.attempted;
+      if (!r.return_data.empty()) {
+        ++o.returned;
+        o.last_return = std::move(r.return_data);
+      }
 
       const auto now = Clock::now();
       if (status && status->due(now)) {
@@ -106,7 +122,10 @@ SendOutcome send_loop(NetGear& ng, FrameSource& source, double fps, std::uint64_
         tick_bytes = st.bytes;
         status->show("send: " + std::to_string(o.attempted) + " frames | " + fixed(rate, 1) + " fps | " +
                          fixed(mbps, 2) + " Mbit/s | lost " + std::to_string(st.frames_lost) + " | resent " +
-                         std::to_string(st.frames_resent) + " | reconnects " + std::to_string(st.reconnects),
+                         std::to_string(st.frames_resent) + " | reconnects " + std::to_string(st.reconnects) +
+                         (o.returned ? " | returned " + std::to_string(o.returned) + ", last " +
+                                           return_text(o.last_return)
+                                     : std::string()),
                      now);
       }
     }
@@ -123,7 +142,63 @@ std::string send_summary_line(const SendOutcome& o, const Stats& st, const char*
   const double mbps = o.seconds > 0 ? static_cast<double>(st.bytes) * 8.0 / 1e6 / o.seconds : 0.0;
   return std::string(prefix) + ": " + std::to_string(st.frames) + " frames sent, " + std::to_string(st.frames_lost) +
          " lost, " + std::to_string(st.frames_resent) + " resent, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
-         " Mbit/s, " + fixed(o.seconds, 2) + " s, end: " + o.end_reason;
+         " Mbit/s, " + fixed(o.seconds, 2) + " s, " +
+         (o.returned ? std::to_string(o.returned) + " returned (last " + return_text(o.last_return) + "), "
+                     : std::string()) +
+         "end: " + o.end_reason;
+}
+
+std::string return_text(const ReturnData& d) {
+  if (d.has_frame()) {
+    const cv::Mat& m = d.frame;
+    if (m.dims == 2) return "frame " + std::to_string(m.cols) + "x" + std::to_string(m.rows);
+    std::string shape;
+    for (int i = 0; i < m.dims; ++i) shape += (i ? "x" : "") + std::to_string(m.size[i]);
+    return "frame shape " + shape;
+  }
+  std::string text = d.value.dump(-1, ' ', false, json::error_handler_t::replace);
+  constexpr std::size_t kMax = 40;
+  if (text.size() > kMax) {
+    std::size_t cut = kMax - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    text = text.substr(0, cut) + "...";
+  }
+  return text;
+}
+
+json return_json(const ReturnData& d) {
+  if (d.has_frame()) {
+    const cv::Mat& m = d.frame;
+    json shape = json::array();
+    if (m.dims == 2) {
+      shape = {m.cols, m.rows, m.channels()};
+    } else {
+      for (int i = 0; i < m.dims; ++i) shape.push_back(m.size[i]);
+    }
+    return {{"frame", shape}};
+  }
+  return d.value;
+}
+
+json send_summary_json(const SendOutcome& o, const Stats& st) {
+  auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  const double fps = o.seconds > 0 ? static_cast<double>(o.attempted) / o.seconds : 0.0;
+  const double mbps = o.seconds > 0 ? static_cast<double>(st.bytes) * 8.0 / 1e6 / o.seconds : 0.0;
+  json j;
+  j["frames"] = st.frames;
+  j["attempted"] = o.attempted;
+  j["frames_lost"] = st.frames_lost;
+  j["frames_resent"] = st.frames_resent;
+  j["reconnects"] = st.reconnects;
+  j["malformed_replies"] = st.malformed_replies;
+  j["fps"] = round3(fps);
+  j["mbps"] = round3(mbps);
+  j["seconds"] = round3(o.seconds);
+  j["end_reason"] = o.end_reason;
+  j["returned"] = o.returned;
+  j["last_return"] = o.returned ? return_json(o.last_return) : json(nullptr);
+  if (!o.error.empty()) j["error"] = o.error;
+  return j;
 }
 
 void register_send(CLI::App& root, Action& action) {
@@ -156,6 +231,11 @@ void register_send(CLI::App& root, Action& action) {
       ->group("Source");
   sub->add_flag("--loop", args->source.loop, "replay a video file or folder from the start when it ends")
       ->group("Source");
+  sub->add_option("--stats-json", args->stats_json,
+                  "write the final summary as a JSON object to this file, with the receiver's return data "
+                  "(\"returned\", \"last_return\"; docs/cli.md)")
+      ->type_name("FILE")
+      ->group("Output");
   add_netgear_flags(*sub, args->net, Role::Sender);
   sub->footer(exit_codes_help());
   sub->callback([args, &action] { action = [args] { return run_send(*args); }; });

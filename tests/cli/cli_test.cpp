@@ -164,6 +164,81 @@ INSTANTIATE_TEST_SUITE_P(PatternsAndProtocols, CliPairTest,
                            return std::string(info.param.protocol) + "_pattern" + std::to_string(info.param.pattern);
                          });
 
+// --- bidirectional mode ----------------------------------------------------------------------------
+
+// Runs `recv <reply_args>` and `send` on `pattern` (20 frames of 320x240) and returns the sender's
+// --stats-json document (null when something failed; the failure is reported).
+nlohmann::json run_bidirectional(int pattern, const std::vector<std::string>& reply_args) {
+  TempDir dir;
+  const Endpoint ep = Endpoint::tcp();
+  const std::string p = std::to_string(pattern);
+  const std::string stats = dir / "send.json";
+  constexpr int kFrames = 20;
+  Child rx(cmd(join({"recv", "--pattern", p, "--frames", std::to_string(kFrames), "--no-show"}, reply_args),
+               join(ep.args, kFastRetries)));
+  EXPECT_TRUE(rx.wait_for_output("listening on", 15s)) << rx.output();
+  Child tx(cmd({"send", "--pattern", p, "--width", "320", "--height", "240", "--fps", "200", "--frames",
+                std::to_string(kFrames), "--stats-json", stats},
+               join(ep.args, kFastRetries)));
+  const ExitStatus r = rx.wait(30s);
+  const ExitStatus s = tx.wait(30s);
+  EXPECT_TRUE(r.ok()) << describe(r);
+  EXPECT_TRUE(s.ok()) << describe(s);
+  EXPECT_NE(s.out.find(" returned (last "), std::string::npos) << s.out;
+  auto j = read_json(stats);
+  EXPECT_TRUE(j.is_object()) << "no stats JSON\n" << describe(s);
+  if (j.is_object()) {
+    EXPECT_EQ(j["frames"], kFrames) << j.dump();
+    EXPECT_EQ(j["frames_lost"], 0) << j.dump();
+    EXPECT_EQ(j["malformed_replies"], 0) << j.dump();
+  }
+  return j;
+}
+
+class CliReplyTest : public CliTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(CliReplyTest, RecvReplyJsonReachesTheSender) {
+  const auto j = run_bidirectional(GetParam(), {"--reply", R"({"ok": true})"});
+  ASSERT_TRUE(j.is_object());
+  EXPECT_GT(j["returned"].get<int>(), 0) << j.dump();
+  EXPECT_EQ(j["last_return"], nlohmann::json({{"ok", true}})) << j.dump();
+}
+
+TEST_P(CliReplyTest, RecvReplyFrameAnswersEachFrameWithItsThumbnail) {
+  const auto j = run_bidirectional(GetParam(), {"--reply-frame"});
+  ASSERT_TRUE(j.is_object());
+  // Exact pairing: every frame's own reply carries its thumbnail, 1/8 of 320x240.
+  EXPECT_EQ(j["returned"], 20) << j.dump();
+  EXPECT_EQ(j["last_return"], nlohmann::json({{"frame", {40, 30, 3}}})) << j.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Patterns, CliReplyTest, ::testing::Values(0, 1),
+                         [](const auto& info) { return "pattern" + std::to_string(info.param); });
+
+TEST_F(CliTest, RecvReplyNeedsPatternZeroOrOneAndValidJson) {
+  const std::string port = std::to_string(netgear::test::free_tcp_port());
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> named;
+  };
+  const std::vector<Case> cases = {
+      {{"recv", "--pattern", "2", "--reply", R"({"ok": true})"}, {"--reply", "bidirectional_mode", "pattern"}},
+      {{"recv", "--pattern", "2", "--reply-frame"}, {"--reply-frame", "bidirectional_mode", "pattern"}},
+      {{"recv", "--reply", "not json"}, {"--reply", "not json", "JSON"}},
+      {{"demo", "--reply", "{"}, {"--reply"}},
+  };
+  for (const auto& c : cases) {
+    Child child(cmd(c.args, {"--port", port, "--address", "127.0.0.1", "--no-show"}));
+    const ExitStatus s = child.wait(15s);
+    std::string what;
+    for (const auto& a : c.args) what += a + " ";
+    EXPECT_EQ(s.exit_code, 2) << what << describe(s);
+    EXPECT_EQ(s.err.rfind("netgear: error: ", 0), 0u) << what << describe(s);
+    EXPECT_EQ(count_lines(s.err), 1u) << what << describe(s);
+    for (const auto& n : c.named) EXPECT_NE(s.err.find(n), std::string::npos) << what << ": no '" << n << "'\n" << s.err;
+  }
+}
+
 // --- recording -----------------------------------------------------------------------------------
 
 TEST_F(CliTest, RecordingToAviIsPlayable) {
@@ -293,6 +368,10 @@ TEST_F(CliTest, HelpDocumentsOptionsAndExitCodes) {
                              "--protocol", "Exit codes"}) {
       EXPECT_NE(s.out.find(text), std::string::npos) << sub << ": no " << text;
     }
+    const std::string sub_name = sub;
+    const std::vector<std::string> own =
+        sub_name == "send" ? std::vector<std::string>{"--stats-json"} : std::vector<std::string>{"--reply", "--reply-frame"};
+    for (const auto& text : own) EXPECT_NE(s.out.find(text), std::string::npos) << sub << ": no " << text;
   }
 }
 
