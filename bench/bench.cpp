@@ -399,7 +399,9 @@ json zmq_json(const ZmqResult& z) {
   return e;
 }
 
-json case_json(const CaseResult& c) {
+// The keys every case object has, matrix or bidirectional: what ran and what it measured.
+template <typename Case>
+json run_json(const Case& c) {
   const json& r = c.run.result;
   json j;
   j["name"] = c.name();
@@ -413,14 +415,21 @@ json case_json(const CaseResult& c) {
   j["mbps"] = c.run.ok ? r.value("mbps", 0.0) : 0.0;
   j["p50_ms"] = c.run.ok ? r.value("p50_ms", 0.0) : 0.0;
   j["p99_ms"] = c.run.ok ? r.value("p99_ms", 0.0) : 0.0;
+  j["frames"] = c.run.ok ? r.value("frames", std::uint64_t{0}) : 0;
+  j["rx_cpu_ms_per_frame"] = rx_cpu(c.run);
+  j["tx_cpu_ms_per_frame"] = tx_cpu(c.run);
+  j["receiver"] = r;
+  j["sender"] = c.run.sender;
+  return j;
+}
+
+json case_json(const CaseResult& c) {
+  json j = run_json(c);
   j["bound_fps"] = c.bound_fps;
   j["bound"] = c.bound_kind;
   j["ratio"] = c.ratio;
   j["payload_bytes"] = c.payload_bytes;
-  j["frames"] = c.run.ok ? r.value("frames", std::uint64_t{0}) : 0;
   j["zmq_fps"] = c.zmq.fps();
-  j["rx_cpu_ms_per_frame"] = rx_cpu(c.run);
-  j["tx_cpu_ms_per_frame"] = tx_cpu(c.run);
   if (c.codec) {
     j["pipeline_fps"] = c.codec->pipeline_fps();
     j["serial_fps"] = c.codec->serial_fps();
@@ -431,8 +440,6 @@ json case_json(const CaseResult& c) {
                   {"p50_ms", c.paced->result.value("p50_ms", 0.0)},
                   {"p99_ms", c.paced->result.value("p99_ms", 0.0)}};
   }
-  j["receiver"] = r;
-  j["sender"] = c.run.sender;
   return j;
 }
 
@@ -795,31 +802,14 @@ int run_bench(const BenchOptions& o) {
     }
     for (const auto& b : bidi) {
       // The same keys as a matrix case where they apply; the bound is the group's plain run.
-      const json& r = b.run.result;
-      json j;
-      j["name"] = b.name();
+      json j = run_json(b);
       j["group"] = "bidirectional";
       j["return"] = b.mode;
       j["return_text"] = return_mode_text(b.mode);
-      j["pattern"] = b.pattern;
-      j["transport"] = b.transport;
-      j["size"] = b.size.str();
-      j["compression"] = b.jpeg ? "jpeg" : "raw";
-      j["ok"] = b.run.ok;
-      if (!b.run.ok) j["error"] = b.run.error;
-      j["fps"] = b.fps();
-      j["mbps"] = b.run.ok ? r.value("mbps", 0.0) : 0.0;
-      j["p50_ms"] = b.run.ok ? r.value("p50_ms", 0.0) : 0.0;
-      j["p99_ms"] = b.run.ok ? r.value("p99_ms", 0.0) : 0.0;
       j["bound_fps"] = b.plain_fps;
       j["bound"] = "plain";
       j["ratio"] = b.ratio;
-      j["frames"] = b.run.ok ? r.value("frames", std::uint64_t{0}) : 0;
       j["returned"] = b.returned();
-      j["rx_cpu_ms_per_frame"] = rx_cpu(b.run);
-      j["tx_cpu_ms_per_frame"] = tx_cpu(b.run);
-      j["receiver"] = r;
-      j["sender"] = b.run.sender;
       j["baselines"] = json::object();
       j["targets"] = json::array();
       j["run"] = run;
