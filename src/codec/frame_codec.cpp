@@ -90,6 +90,8 @@ cv::Mat FrameDecoder::decode(const std::optional<wire::Compression>& compression
                                 compression->ups || fastupsample_);
   }
   const wire::RawLayout layout = wire::raw_layout(dtype, shape);
+  // A frame with no elements is one no sender of ours can send (send() refuses empty frames).
+  if (layout.bytes == 0) throw ProtocolError("the shape has no elements (an empty frame)");
   if (payload.size() != layout.bytes) {
     throw ProtocolError("payload has " + std::to_string(payload.size()) + " bytes, dtype '" + dtype +
                         "' and the shape need " + std::to_string(layout.bytes));

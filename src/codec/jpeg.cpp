@@ -17,10 +17,6 @@ namespace netgear::codec {
 
 namespace {
 
-// Largest width or height a decoder accepts. The header is peer-controlled: without a bound a
-// few bytes could make us allocate gigabytes. 16384 covers every real camera/video frame.
-constexpr int kMaxDimension = 16384;
-
 // A Huffman-coded JPEG spends at least about one bit per 8x8 block (a DC code; progressive scans
 // can skip AC data with end-of-band runs but not DC), so it has at least pixels / 512 bytes.
 // Above this many pixels per byte of payload the header lies: do not allocate for it. Small
@@ -116,6 +112,11 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
   if (quality < 1 || quality > 100) {
     throw Error("JPEG: quality must be 1..100, got " + std::to_string(quality));
   }
+  if (image.cols > kMaxJpegDimension || image.rows > kMaxJpegDimension) {
+    throw FrameError("JPEG: a " + describe(image) + " frame is larger than " + std::to_string(kMaxJpegDimension) +
+                     " pixels on a side, which receivers refuse; send it raw (jpeg_compression = false) "
+                     "or scale it down");
+  }
   // TurboJPEG takes the row pitch as int; a larger stride cannot be expressed.
   if (image.step[0] > static_cast<std::size_t>(INT_MAX)) {
     throw FrameError("JPEG: frame rows too large to encode (" + describe(image) + ")");
@@ -189,9 +190,9 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
     throw ProtocolError("JPEG: bad header: " + tj_error(handle_));
   }
   // Checked before allocating: the dimensions come from the peer.
-  if (width <= 0 || height <= 0 || width > kMaxDimension || height > kMaxDimension) {
+  if (width <= 0 || height <= 0 || width > kMaxJpegDimension || height > kMaxJpegDimension) {
     throw ProtocolError("JPEG: implausible image size " + std::to_string(width) + "x" +
-                        std::to_string(height) + " (limit " + std::to_string(kMaxDimension) + ")");
+                        std::to_string(height) + " (limit " + std::to_string(kMaxJpegDimension) + ")");
   }
   const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
   if (pixels > kAlwaysPlausiblePixels && pixels > kMaxPixelsPerByte * size) {

@@ -14,6 +14,12 @@
 
 namespace netgear::codec {
 
+/// Largest width or height of a JPEG frame, on both sides: the decoder refuses larger headers
+/// (they are peer-controlled: a few bytes could otherwise make it allocate gigabytes), so the
+/// encoder refuses such frames too instead of sending what no receiver of ours would accept.
+/// 16384 covers every real camera and video frame.
+inline constexpr int kMaxJpegDimension = 16384;
+
 /// Encodes 8-bit frames to baseline JFIF JPEG: 4:2:2 chroma for colour, single-channel for GRAY.
 /// Not thread-safe; one per thread.
 class JpegEncoder {

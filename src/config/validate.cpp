@@ -97,6 +97,12 @@ void validate(const Config& c) {
     if (port.empty() || port.find_first_of(" \t\n,") != std::string::npos) {
       throw OptionError("port", "option 'port': bad value '" + port + "'");
     }
+    // A tcp port given as a number must be one (ZeroMQ would wrap 99999 to 34463, and 0 binds a
+    // random port that endpoint() could not report). Other text is ZeroMQ's to judge.
+    if (c.protocol == Protocol::Tcp && port.find_first_not_of("0123456789") == std::string::npos &&
+        (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)) {
+      throw OptionError("port", "option 'port': bad value '" + port + "' (a tcp port is a number from 1 to 65535)");
+    }
   }
   const bool many_ports_ok = (o.topology == Topology::MultiServer && c.receive_mode) ||
                              (o.topology == Topology::MultiClient && !c.receive_mode);

@@ -1,0 +1,125 @@
+// Defects a hostile peer or a careless user found (issue "Hardening"), one test per defect; each
+// failed before its fix.
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "netgear/netgear.hpp"
+#include "support/test_support.hpp"
+
+namespace netgear {
+namespace {
+
+using namespace std::chrono_literals;
+using test::config;
+
+// Frames wider or taller than 16384 were sent as JPEG and reported delivered, though every
+// receiver of ours drops them: send() now refuses them, and the same frame travels raw.
+TEST(Hardening, JpegFramesBeyondTheReceiversLimitAreRefusedAtSend) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(config(true, Pattern::Pair, Protocol::Tcp, port));
+  NetGear tx(config(false, Pattern::Pair, Protocol::Tcp, port));
+  cv::Mat wide(2, 16385, CV_8UC1, cv::Scalar(9));
+  EXPECT_THROW(tx.send(wide), FrameError);
+  cv::Mat tall(16385, 2, CV_8UC1, cv::Scalar(9));
+  EXPECT_THROW(tx.send(tall), FrameError);
+  // At the limit it goes through and arrives.
+  cv::Mat edge(2, 16384, CV_8UC1, cv::Scalar(9));
+  ASSERT_TRUE(tx.send(edge).delivered);
+  auto f = rx.recv(10s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.cols, 16384);
+  EXPECT_EQ(rx.stats().dropped_malformed, 0u);
+
+  // The same frame travels raw (a fresh pair: closing tx ended rx's stream).
+  const std::string port2 = std::to_string(test::free_tcp_port());
+  NetGear raw_rx(config(true, Pattern::Pair, Protocol::Tcp, port2));
+  Config raw = config(false, Pattern::Pair, Protocol::Tcp, port2);
+  raw.options.jpeg_compression = false;
+  NetGear raw_tx(raw);
+  ASSERT_TRUE(raw_tx.send(wide).delivered);
+  f = raw_rx.recv(10s);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(test::same_mat(f->image, wide));
+}
+
+// Port "99999" bound 34463 while endpoint() said 99999; "0" bound a random port.
+TEST(Hardening, TcpPortsOutOfRangeAreOptionErrors) {
+  for (const std::string port : {"99999", "0", "65536", "123456"}) {
+    for (bool rx : {true, false}) {
+      SCOPED_TRACE(port + (rx ? " receiver" : " sender"));
+      try {
+        NetGear ng(config(rx, Pattern::Pair, Protocol::Tcp, port));
+        ADD_FAILURE() << "no error";
+      } catch (const OptionError& e) {
+        EXPECT_EQ(e.option(), "port");
+        EXPECT_NE(std::string(e.what()).find(port), std::string::npos) << e.what();
+      }
+    }
+  }
+  // Not a number on ipc: part of the path, fine.
+  NetGear ipc(config(true, Pattern::Pair, Protocol::Ipc, "99999", test::unique_ipc_prefix()));
+  EXPECT_NE(ipc.endpoint().find(":99999"), std::string::npos);
+  NetGear edge(config(false, Pattern::Pair, Protocol::Tcp, "65535"));
+  EXPECT_EQ(edge.endpoint(), "tcp://127.0.0.1:65535");
+}
+
+// Headers with a shape without elements ([0], [1, 1, 0]) arrived as empty cv::Mats, though
+// send() refuses empty frames: they are dropped as malformed, and the stream goes on.
+TEST(Hardening, FramesWithoutElementsAreDroppedAsMalformed) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(config(true, Pattern::Pair, Protocol::Tcp, port));
+  zmq::context_t ctx(1);
+  zmq::socket_t peer(ctx, zmq::socket_type::pair);
+  peer.set(zmq::sockopt::linger, 0);
+  peer.set(zmq::sockopt::rcvtimeo, 10000);
+  peer.connect("tcp://127.0.0.1:" + port);
+  auto send_frame = [&](const std::string& shape, const std::string& payload) {
+    const std::string header = R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "0", "dtype": "uint8", "shape": )" + shape + "}";
+    peer.send(zmq::buffer(header), zmq::send_flags::sndmore);
+    peer.send(zmq::buffer(payload));
+    zmq::message_t ack;
+    ASSERT_TRUE(peer.recv(ack));  // answered anyway: the peer stays in step
+  };
+  send_frame("[0]", "");
+  send_frame("[1, 1, 0]", "");
+  send_frame("[0, 5]", "");
+  send_frame("[1, 2]", "ab");
+  auto f = rx.recv(10s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.rows, 1);
+  EXPECT_EQ(f->image.cols, 2);
+  EXPECT_EQ(f->id, 1u) << "an empty frame reached the queue before it";
+  EXPECT_EQ(rx.stats().dropped_malformed, 3u);
+}
+
+// Timeouts set in the struct overflowed the deadline arithmetic (a 300-year subscriber_timeout
+// ended the stream at once); they are checked like the parser's: at most a year.
+TEST(Hardening, TimeoutsBeyondAYearAreOptionErrors) {
+  const auto centuries = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 365 * 300));
+  Config c = config(false, Pattern::ReqRep, Protocol::Tcp, std::to_string(test::free_tcp_port()));
+  c.options.request_timeout = centuries;
+  try {
+    NetGear ng(c);
+    ADD_FAILURE() << "no error";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.option(), "request_timeout");
+  }
+  c = config(true, Pattern::PubSub, Protocol::Tcp, std::to_string(test::free_tcp_port()));
+  c.options.subscriber_timeout = centuries;
+  try {
+    NetGear ng(c);
+    ADD_FAILURE() << "no error";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.option(), "subscriber_timeout");
+  }
+  // Out-of-range floats from text are refused before any conversion (no float-cast overflow).
+  for (const char* v : {"1e300", "-1e300", "1e19"}) {
+    EXPECT_THROW(parse_options(std::map<std::string, std::string>{{"request_timeout", v}}), OptionError) << v;
+    EXPECT_THROW(parse_options(std::map<std::string, std::string>{{"max_retries", v}}), OptionError) << v;
+  }
+}
+
+}  // namespace
+}  // namespace netgear
