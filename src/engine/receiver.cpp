@@ -56,6 +56,7 @@ void Receiver::run() noexcept {
     }
   }
   link_.close();
+  exited_ = true;
 }
 
 void Receiver::serve() {
@@ -71,7 +72,8 @@ void Receiver::serve() {
   std::vector<zmq::message_t> parts;
   for (;;) {
     if (queue_.stopping()) return;
-    if (link_.await(ZMQ_POLLIN, silence) != link::Link::Wait::Ready) {
+    if (!await_traffic(silence)) {
+      if (queue_.stopping()) return;
       if (!traits_.acknowledged) {
         log_->warn("no frame for {} ms (subscriber_timeout): ending the stream", silence.count());
         queue_.end(EndReason::SubscriberTimeout);
@@ -93,6 +95,24 @@ void Receiver::serve() {
     if (!zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait)) continue;
     budget.success();
     if (!on_message(parts)) return;
+  }
+}
+
+bool Receiver::await_traffic(std::chrono::milliseconds silence) {
+  // In slices, so that close() is seen within one slice without shutting the context down under
+  // replies that are still leaving (a shut-down context drops them; a closed socket's linger
+  // lets them go).
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    std::chrono::milliseconds slice = kStopSlice;
+    if (silence.count() >= 0) {
+      const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - start);
+      if (left.count() <= 0) return false;
+      slice = std::min(slice, left);
+    }
+    if (link_.await(ZMQ_POLLIN, slice) == link::Link::Wait::Ready) return true;
+    if (queue_.stopping()) return false;
   }
 }
 
@@ -140,14 +160,12 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   frame.message = std::move(header.message);
   if (header.port) frame.peer = header.port->is_string() ? header.port->get<std::string>() : header.port->dump();
   bytes_ += bytes;
-  if (exact_) answering_ = true;
   const std::uint64_t id = queue_.push(std::move(frame));
   if (exact_ && id != 0) {  // id 0: close() stopped the queue
     const std::optional<EncodedReply> answer = answers_->await(id);
     if (!answer) ++answers_late_;
     reply(answer ? &*answer : nullptr);
   }
-  answering_ = false;
   return true;
 }
 
@@ -206,19 +224,17 @@ bool Receiver::answer(std::uint64_t id, const ReturnData& data) {
 
 void Receiver::close() noexcept {
   if (closing_.exchange(true)) return;
+  // The receiving thread sees these within one slice of its wait (a push or an exact-pairing
+  // wait wakes at once), sends what it is answering, and closes its socket, whose linger lets the
+  // last replies leave. Only a thread that does not leave in time (a re-bind still retrying) is
+  // woken by shutting the context down, which makes every ZeroMQ call in it fail with ETERM.
   queue_.stop();
-  if (answers_) {
-    // An answer given just before close() must still leave: let the receiving thread hand its
-    // reply to ZeroMQ (a few milliseconds at most, bounded) before the context shuts down; the
-    // socket's linger then lets it go out.
-    answers_->stop();
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
-    while (answering_ && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+  if (answers_) answers_->stop();
+  const auto give_up = std::chrono::steady_clock::now() + 4 * kStopSlice;
+  while (!exited_ && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  // Wakes the thread out of any ZeroMQ call (it sees ETERM), then waits for it to close its socket.
-  ctx_.shutdown();
+  if (!exited_) ctx_.shutdown();
   if (thread_.joinable()) thread_.join();
   queue_.end(EndReason::Closed);
   ctx_.close();

@@ -4,8 +4,8 @@
 //
 // Threads: link_, policy_, decoder_, header_ and parts_ belong to the receiving thread once it
 // runs (the constructor binds before starting it; close() joins it before touching link_ again).
-// queue_ is shared and guarded by its own mutex; the counters are atomics; ctx_ is shut down from
-// close()'s thread, which wakes the receiving thread out of any ZeroMQ call.
+// queue_ is shared and guarded by its own mutex; the counters are atomics. close() asks the
+// thread to leave (it looks every kStopSlice) and shuts ctx_ down only if it does not.
 #pragma once
 
 #include <atomic>
@@ -53,6 +53,10 @@ class Receiver {
  private:
   void run() noexcept;
   void serve();
+  /// Waits up to `silence` (negative: for ever) for a message; false on silence or close().
+  bool await_traffic(std::chrono::milliseconds silence);
+  /// How often a waiting receiving thread looks whether close() was called.
+  static constexpr std::chrono::milliseconds kStopSlice{50};
   /// Handles one message; false when it ended the stream.
   bool on_message(std::vector<zmq::message_t>& parts);
   /// Sends the reply: `answer` when given (exact pairing), else what the policy says.
@@ -76,7 +80,7 @@ class Receiver {
   std::vector<zmq::message_t> replies_;  // reply parts, reused
   FrameQueue queue_;
   std::atomic<bool> closing_{false};
-  std::atomic<bool> answering_{false};  // exact pairing: between queueing a frame and sending its reply
+  std::atomic<bool> exited_{false};     // the receiving thread has closed its socket and is leaving
   std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0}, answers_late_{0};
   std::thread thread_;  // last: started when everything above exists
 };
