@@ -2,20 +2,22 @@
 # Installs the dependencies (Debian 12 packages), builds NetGear with -Wall -Wextra -Werror and
 # runs every test. Options:
 #   --sanitize   also build and test with AddressSanitizer + UndefinedBehaviorSanitizer
+#   --tsan       also build and test with ThreadSanitizer (suppressions: tests/tsan.supp)
 #   --bench      also run the quick benchmark (netgear bench --quick --json)
-#   --all        both (this is what CI runs: .ci/run)
+#   --all        all three (this is what CI runs: .ci/run)
 #   --no-deps    skip the dependency check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=0 bench=0 deps=1
+sanitize=0 tsan=0 bench=0 deps=1
 for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=1 ;;
+    --tsan) tsan=1 ;;
     --bench) bench=1 ;;
-    --all) sanitize=1; bench=1 ;;
+    --all) sanitize=1; tsan=1; bench=1 ;;
     --no-deps) deps=0 ;;
-    *) echo "usage: scripts/test.sh [--sanitize] [--bench] [--all] [--no-deps]" >&2; exit 2 ;;
+    *) echo "usage: scripts/test.sh [--sanitize] [--tsan] [--bench] [--all] [--no-deps]" >&2; exit 2 ;;
   esac
 done
 
@@ -40,6 +42,15 @@ if [ "$sanitize" = 1 ]; then
   export ASAN_OPTIONS=abort_on_error=1:detect_stack_use_after_return=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   build_and_test build-sanitize -DNETGEAR_SANITIZE=address,undefined -DNETGEAR_BUILD_BENCH=OFF -DNETGEAR_BUILD_EXAMPLES=OFF
+fi
+if [ "$tsan" = 1 ]; then
+  # Real threads: the receiving thread, the application's, ZeroMQ's I/O thread handing buffers back
+  # to the pool. libzmq itself is not instrumented, so races inside it are suppressed.
+  (
+    export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+    build_and_test build-tsan -DNETGEAR_SANITIZE=thread -DNETGEAR_BUILD_BENCH=OFF -DNETGEAR_BUILD_EXAMPLES=OFF
+  )
 fi
 if [ "$bench" = 1 ]; then
   echo "== netgear bench --quick --json"
