@@ -123,6 +123,53 @@ TEST(SenderOnTheWire, PubPublishesToPlainSub) {
   EXPECT_TRUE(saw_termination);
 }
 
+// A subscriber that is not reading when the publisher closes has full pipes: the termination
+// message must wait for room rather than be dropped like a frame (it used to be sent three times,
+// 5 ms apart, and was lost whenever the subscriber stalled for longer than that), and the
+// publisher must not hang up before the subscriber has read it (on ipc ZeroMQ drops what a
+// back-pressured reader has not read when the writer hangs up).
+TEST(SenderOnTheWire, PubTerminationReachesAStalledSubscriber) {
+  const std::string prefix = test::unique_ipc_prefix();
+  Config c = config(false, Pattern::PubSub, Protocol::Ipc, "1", prefix);
+  c.options.jpeg_compression = false;
+  c.options.request_timeout = 10s;  // the termination may wait request_timeout / 5 = 2 s for room
+  zmq::context_t ctx{1};
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::rcvhwm, 1);
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.bind("ipc://" + prefix + ":1");
+  NetGear tx(c);
+  cv::Mat m = test::random_mat(48, 64, CV_8UC3, 5);
+  ASSERT_TRUE(test::wait_until([&] {
+    tx.send(m, "first");
+    return recv_parts(sub, 20ms).size() == 2;
+  }, 10s));
+  // Nobody reads while the sender fills the pipes and the kernel's buffers for 150 ms (a burst
+  // alone would not: PUB takes a pipe's "room again" news only every millisecond or so), and
+  // then closes.
+  std::atomic<bool> closing{false};
+  std::thread sender([&] {
+    const auto end = std::chrono::steady_clock::now() + 150ms;
+    for (int i = 0; std::chrono::steady_clock::now() < end; ++i) tx.send(m, i);
+    closing = true;
+    tx.close();
+  });
+  ASSERT_TRUE(test::wait_until([&] { return closing.load(); }, 10s));
+  std::this_thread::sleep_for(200ms);  // the subscriber's stall (far below the 2 s the sender waits)
+  bool saw_termination = false;
+  int frames = 0;
+  while (!saw_termination) {
+    auto p = recv_parts(sub, 3s);
+    if (p.empty()) break;
+    saw_termination = p.size() == 1 && p[0].to_string() == R"({"terminate_flag": true})";
+    frames += p.size() == 2;
+  }
+  sub.close();  // as a receiver does on the termination: the sender's close() stops waiting
+  sender.join();
+  EXPECT_TRUE(saw_termination) << "after " << frames << " frames";
+}
+
 // --- plain socket -> NetGear receiver -----------------------------------------------------------
 
 class PlainSender : public testing::Test {

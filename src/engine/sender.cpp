@@ -1,7 +1,6 @@
 #include "engine/sender.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "net/endpoints.hpp"
 #include "net/poll.hpp"
@@ -58,11 +57,13 @@ SendResult Sender::send(const cv::Mat& frame, const json& message) {
 }
 
 SendResult Sender::publish() {
-  // PUB never blocks: with SNDHWM 1 a frame that a slow subscriber cannot take is dropped.
+  // PUB never blocks: with SNDHWM 1 a frame that a slow subscriber cannot take is refused
+  // (XPUB_NODROP) and dropped here. Once the first part is in, the second always fits.
   const std::size_t bytes = out_.header.size() + out_.payload.size();
   zmq::socket_t& s = peers_.front()->link.socket();
-  s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  s.send(out_.payload, zmq::send_flags::dontwait);
+  if (s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    s.send(out_.payload, zmq::send_flags::dontwait);
+  }
   ++frames_;
   bytes_ += bytes;
   return {};
@@ -128,20 +129,36 @@ void Sender::read_reply(SendResult& result) {
   }
 }
 
+void Sender::publish_termination(Peer& peer, const std::string& msg, std::chrono::milliseconds wait) {
+  // The last frames are usually still on their way (SNDHWM 1 and the kernel's buffers): the send
+  // waits for room (XPUB_NODROP, see net::socket_spec) instead of dropping the message. Then the
+  // connection stays up until the subscriber hangs up (a NetGear or vidgear receiver closes on
+  // the termination): a subscriber that is behind has the message still unread in the kernel, and
+  // on ipc ZeroMQ throws away what a reader has not read yet when the writer hangs up. Both waits
+  // together take at most `wait`.
+  const auto give_up = std::chrono::steady_clock::now() + wait;
+  zmq::socket_t& s = peer.link.socket();
+  (void)peer.link.events();  // older drops are not the answer to this message
+  s.set(zmq::sockopt::linger, static_cast<int>(wait.count()));
+  s.set(zmq::sockopt::sndtimeo, static_cast<int>(wait.count()));
+  if (!s.send(zmq::buffer(msg), zmq::send_flags::none)) {
+    log_->info("the subscriber did not take the termination message within {} ms", wait.count());
+    return;
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return;
+  if (peer.link.await(ZMQ_POLLIN, left, /*report_drops=*/true) != link::Link::Wait::Dropped) {
+    log_->debug("the subscriber was still connected {} ms after the termination message", wait.count());
+  }
+}
+
 void Sender::terminate(Peer& peer) noexcept {
   try {
     zmq::socket_t& s = peer.link.socket();
     const std::string msg = wire::encode_termination();
     const auto wait = termination_wait(config_.options);
     if (!traits_.acknowledged) {
-      // With SNDHWM 1 the termination message is dropped if the last frame is still in the
-      // pipe, and PUB cannot tell. Send it a few times, a few milliseconds apart, then linger so
-      // it leaves: a subscriber stops at the first one it gets.
-      s.set(zmq::sockopt::linger, static_cast<int>(wait.count()));
-      for (int i = 0; i < 3; ++i) {
-        if (i) std::this_thread::sleep_for(5ms);
-        s.send(zmq::buffer(msg), zmq::send_flags::dontwait);
-      }
+      publish_termination(peer, msg, wait);
       return;
     }
     if (!net::wait_for(s, ZMQ_POLLOUT, wait)) return;

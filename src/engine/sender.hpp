@@ -54,6 +54,7 @@ class Sender {
   /// Reads the reply parts into result.return_data (malformed replies are logged and counted).
   void read_reply(SendResult& result);
   void terminate(Peer& peer) noexcept;
+  void publish_termination(Peer& peer, const std::string& msg, std::chrono::milliseconds wait);
 
   const Config config_;
   const net::PatternTraits traits_;

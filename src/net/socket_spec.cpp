@@ -49,6 +49,12 @@ SocketSpec socket_spec(const Config& c) {
       s.type = rx ? zmq::socket_type::sub : zmq::socket_type::pub;
       s.set(ZMQ_SNDHWM, 1);
       s.set(ZMQ_RCVHWM, 1);
+      // The publisher has one subscriber per socket (it connects to one endpoint). A frame that
+      // subscriber's full pipe cannot take is refused (EAGAIN: the sender drops it) instead of
+      // dropped inside ZeroMQ, which is the same for one subscriber, but a refused send leaves the
+      // pipe usable: a dropping PUB sets a full pipe aside and then silently drops everything sent
+      // to it, the termination message included, until it learns there is room again.
+      if (!rx) s.set(ZMQ_XPUB_NODROP, 1);
       if (c.options.pubsub_socket_buffer > 0) {
         // Bounds the frames waiting in the kernel (Options::pubsub_socket_buffer; validate()
         // keeps it within an int).
