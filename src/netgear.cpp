@@ -147,6 +147,11 @@ Stats NetGear::stats() const {
   return impl_->sender ? impl_->sender->stats() : impl_->receiver->stats();
 }
 
+std::vector<PeerStats> NetGear::peers() const {
+  if (!impl_ || !impl_->receiver) return {};
+  return impl_->receiver->peers();
+}
+
 const Config& NetGear::config() const {
   if (!impl_) throw ClosedError("config() on a moved-from NetGear");
   return impl_->config;

@@ -230,6 +230,15 @@ TEST_F(ErrorModelConstruction, BadConfigIsOptionError) {
   c = tx();
   c.port = {"5566", "5567"};
   expect_error("OptionError", [&] { NetGear ng(c); }, "port");
+  // Multi-server: a list for the receiver only, each port once; each server takes one.
+  c = rx();
+  c.options.topology = Topology::MultiServer;
+  c.port = {"5566", "5567", "5566"};
+  expect_error("OptionError", [&] { NetGear ng(c); }, "port", "listed twice");
+  c = tx();
+  c.options.topology = Topology::MultiServer;
+  c.port = {"5566", "5567"};
+  expect_error("OptionError", [&] { NetGear ng(c); }, "port", "takes one port");
 }
 
 TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) {
@@ -239,8 +248,8 @@ TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) 
   c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.secure_mode = SecureMode::IronHouse;
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.topology = Topology::MultiServer;
+  c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
+  c.options.topology = Topology::MultiClient;
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
   c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.ssh_tunnel = Options::SshTunnel{.server = "user@127.0.0.1:22"};

@@ -127,6 +127,17 @@ struct Stats {
   std::uint64_t answers_late = 0;       ///< receiver, exact pairing: replies sent without an answer (deadline)
 };
 
+/// One peer of a multi mode, named by its port as it travels on the wire: a server (sender) that
+/// a multi-server receiver hears from.
+struct PeerStats {
+  std::string peer;              ///< its port, as text ("5566"); a number sent by a Python peer as its digits
+  std::uint64_t frames = 0;      ///< frames received from it and queued
+  std::uint64_t bytes = 0;       ///< header + payload bytes of those frames
+  std::chrono::steady_clock::time_point first_seen{};  ///< its first frame
+  std::chrono::steady_clock::time_point last_seen{};   ///< its latest frame
+  bool terminated = false;       ///< it ended its stream (a later frame from it makes it active again)
+};
+
 class NetGear {
  public:
   /// Creates the socket(s): a receiver binds (and starts its receiving thread), a sender connects.
@@ -180,6 +191,9 @@ class NetGear {
   void close();
 
   Stats stats() const;
+  /// Multi-server receiver: every server heard from so far, in the order they first appeared;
+  /// empty in the other modes. Thread-safe.
+  std::vector<PeerStats> peers() const;
   const Config& config() const;
   /// The endpoint this instance binds or connects to, e.g. "tcp://127.0.0.1:5555" (the first one
   /// when there are several); empty on a moved-from instance.

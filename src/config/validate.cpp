@@ -1,5 +1,6 @@
 #include "config/validate.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -104,6 +105,11 @@ void validate(const Config& c) {
       throw OptionError("port", "option 'port': bad value '" + port + "' (a tcp port is a number from 1 to 65535)");
     }
   }
+  for (auto a = c.port.begin(); a != c.port.end(); ++a) {
+    if (std::find(c.port.begin(), a, *a) != a) {
+      throw OptionError("port", "option 'port': '" + *a + "' is listed twice (" + c.port.text() + ")");
+    }
+  }
   const bool many_ports_ok = (o.topology == Topology::MultiServer && c.receive_mode) ||
                              (o.topology == Topology::MultiClient && !c.receive_mode);
   if (c.port.size() > 1 && !many_ports_ok) {
@@ -138,7 +144,6 @@ void validate(const Config& c) {
   auto unsupported = [](const char* name) {
     throw UnsupportedError(std::string("option '") + name + "' is not supported by this build of NetGear yet");
   };
-  if (multiserver) unsupported("multiserver_mode");
   if (multiclient) unsupported("multiclient_mode");
   if (o.secure_mode != SecureMode::Off) unsupported("secure_mode");
   if (ssh) unsupported("ssh_tunnel_mode");

@@ -20,6 +20,7 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       traits_(net::traits(config.pattern)),
       log_(std::move(log)),
       device_id_(wire::make_device_id()),
+      senders_(make_senders(config_, log_)),
       link_(ctx_, net::socket_spec(config_), std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
       endpoints_(link_.endpoints()),
       decoder_(config.options),
@@ -126,14 +127,33 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   }
 
   if (problem.empty() && header.terminate) {
-    if (traits_.answers_termination) {
+    bool ends = false;
+    try {
+      ends = senders_->terminated(header);
+    } catch (const ProtocolError& e) {
+      problem = e.what();
+    }
+    if (traits_.answers_termination) {  // also to one it cannot place: a REP socket stays in step
       replies_.clear();
-      replies_.emplace_back(wire::kTerminationReply);
+      replies_.emplace_back(senders_->termination_reply());
       send_reply(replies_);
     }
+    if (!problem.empty()) {
+      drop(problem);
+      return true;
+    }
+    if (!ends) return true;
     log_->info("the sender ended the stream");
     queue_.end(EndReason::Terminated);
     return false;
+  }
+  std::string peer;
+  if (problem.empty()) {
+    try {
+      peer = senders_->identify(header);
+    } catch (const ProtocolError& e) {
+      problem = e.what();
+    }
   }
   // Sticky replies leave before decoding: the sender prepares its next frame while this one is
   // decoded. Malformed messages are answered too, so that a REP socket stays in step. Exact
@@ -158,7 +178,8 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
     return true;
   }
   frame.message = std::move(header.message);
-  if (header.port) frame.peer = header.port->is_string() ? header.port->get<std::string>() : header.port->dump();
+  senders_->received(peer, bytes);
+  frame.peer = std::move(peer);
   bytes_ += bytes;
   const std::uint64_t id = queue_.push(std::move(frame));
   if (exact_ && id != 0) {  // id 0: close() stopped the queue

@@ -22,6 +22,7 @@
 #include "engine/answers.hpp"
 #include "engine/frame_queue.hpp"
 #include "engine/reply_policy.hpp"
+#include "engine/senders.hpp"
 #include "link/link.hpp"
 #include "net/context.hpp"
 #include "net/socket_spec.hpp"
@@ -41,6 +42,7 @@ class Receiver {
   EndReason end_reason() const { return queue_.reason(); }
   void close() noexcept;
   Stats stats() const;
+  std::vector<PeerStats> peers() const { return senders_->stats(); }
   const std::string& device_id() const { return device_id_; }
   const std::vector<std::string>& endpoints() const { return endpoints_; }
 
@@ -68,6 +70,7 @@ class Receiver {
   const net::PatternTraits traits_;
   std::shared_ptr<spdlog::logger> log_;
   const std::string device_id_;
+  const std::unique_ptr<Senders> senders_;  // who this receiver hears from (multi-server: many)
   net::Context ctx_;  // before link_: its sockets close first
   link::Link link_;
   const std::vector<std::string> endpoints_;  // as first bound (re-binds use the same)

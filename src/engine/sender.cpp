@@ -32,6 +32,9 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
       decoder_(config.options) {
   peers_.push_back(std::make_unique<Peer>(ctx_, net::socket_spec(config_), net::make_endpoints(config_), config_, log_));
   header_.pattern = to_string(config_.pattern);
+  // Multi-server mode: the port is this server's name, first in every header and in the
+  // termination message.
+  if (config_.options.topology == Topology::MultiServer) header_.port = net::ports_of(config_).front();
   log_->info("sender connecting to {} (pattern {})", endpoints().front(), to_string(config_.pattern));
 }
 
@@ -121,7 +124,7 @@ void Sender::read_reply(SendResult& result) {
         break;
     }
     if (reply.header.port) {
-      result.peer = reply.header.port->is_string() ? reply.header.port->get<std::string>() : reply.header.port->dump();
+      result.peer = wire::port_name(*reply.header.port, "reply");
     }
   } catch (const ProtocolError& e) {
     ++malformed_replies_;
@@ -155,7 +158,7 @@ void Sender::publish_termination(Peer& peer, const std::string& msg, std::chrono
 void Sender::terminate(Peer& peer) noexcept {
   try {
     zmq::socket_t& s = peer.link.socket();
-    const std::string msg = wire::encode_termination();
+    const std::string msg = wire::encode_termination(header_.port);
     const auto wait = termination_wait(config_.options);
     if (!traits_.acknowledged) {
       publish_termination(peer, msg, wait);

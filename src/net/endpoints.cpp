@@ -12,13 +12,17 @@ bool needs_ipv6(const Config& c) {
   return c.protocol == Protocol::Tcp && address_of(c).find(':') != std::string::npos;
 }
 
+std::vector<std::string> ports_of(const Config& c) {
+  if (c.port.empty()) return {kDefaultPort};
+  return c.port.list();
+}
+
 std::vector<std::string> make_endpoints(const Config& c) {
   std::string address = address_of(c);
   if (needs_ipv6(c) && address.front() != '[') address = "[" + address + "]";
   const std::string prefix = std::string(to_string(c.protocol)) + "://" + address + ":";
   std::vector<std::string> out;
-  for (const auto& port : c.port) out.push_back(prefix + port);
-  if (out.empty()) out.push_back(prefix + kDefaultPort);
+  for (const auto& port : ports_of(c)) out.push_back(prefix + port);
   return out;
 }
 

@@ -11,6 +11,9 @@
 namespace netgear::net {
 
 inline constexpr const char* kDefaultPort = "5555";
+
+/// The ports as given, or {kDefaultPort} when none was.
+std::vector<std::string> ports_of(const Config& c);
 inline constexpr const char* kDefaultIpcPath = "/tmp/netgear";
 
 /// The address this side uses: the given one, or the side's default (receiver "*", sender

@@ -153,6 +153,18 @@ std::string encode_frame_header(const FrameHeader& h) {
   return out;
 }
 
+std::string port_name(const nlohmann::json& port, std::string_view where) {
+  if (port.is_string()) {
+    const auto& text = port.get_ref<const std::string&>();
+    if (!text.empty()) return text;
+  } else if (port.is_number_integer()) {
+    return port.dump();
+  }
+  throw ProtocolError(std::string(where) + ": 'port' is " +
+                      (port.is_string() ? std::string("an empty string") : std::string("of type ") + port.type_name()) +
+                      ", not a port (a non-empty string or an integer)");
+}
+
 std::string encode_termination(const std::optional<nlohmann::json>& port) {
   std::string out = "{\"terminate_flag\": true";
   if (port) {

@@ -44,6 +44,11 @@ std::string encode_frame_header(const FrameHeader& h);
 /// The one-part termination message: {"terminate_flag": true} (multi-server: with "port").
 std::string encode_termination(const std::optional<nlohmann::json>& port = std::nullopt);
 
+/// A `port` value (frame header, termination or reply) as a peer's name: a string as it is, an
+/// integer as its digits. Throws netgear::ProtocolError naming `where` for any other JSON type
+/// or an empty string.
+std::string port_name(const nlohmann::json& port, std::string_view where);
+
 /// Parses part 1 of a message. A termination message needs only `terminate_flag`; a frame header
 /// needs every key with the right type. Throws netgear::ProtocolError saying what is wrong.
 FrameHeader decode_header(std::string_view text);

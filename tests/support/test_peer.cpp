@@ -3,7 +3,7 @@
 //
 //   netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N
 //                     [--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W --height H]
-//                     [--bidirectional 1] [--return JSON]
+//                     [--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE]
 //
 // send: sends N frames (0: until killed), printing "ACK i" or "LOST i" per frame (patterns 0/1) or
 //       "SENT i" (pattern 2), then "DONE" after close(). A frame's pixels are a function of i, and
@@ -13,11 +13,17 @@
 // --bidirectional 1: bidirectional_mode on. Then send prints "ACK i <json>" with the value that
 //       came back (null when none), and recv passes the --return value (JSON text) to
 //       set_return_data() right after binding, before "READY".
+// --until FILE: send keeps sending (ignoring --frames) until FILE exists, then closes.
+// --multiserver 1: multiserver_mode on (a sender names itself by its --port; a receiver takes a
+//       list of ports "a,b,c" and prints "FRAME i ok|bad <port>").
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -26,10 +32,20 @@
 
 namespace {
 
+std::vector<std::string> split_ports(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t comma; (comma = text.find(',', start)) != std::string::npos; start = comma + 1) {
+    out.push_back(text.substr(start, comma - start));
+  }
+  out.push_back(text.substr(start));
+  return out;
+}
+
 int usage() {
   std::cerr << "usage: netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N "
                "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H] "
-               "[--bidirectional 1] [--return JSON]\n";
+               "[--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE]\n";
   return 2;
 }
 
@@ -42,7 +58,7 @@ int main(int argc, char** argv) {
   c.receive_mode = role == "recv";
   long frames = 0;
   int w = 64, h = 48;
-  std::string return_json;
+  std::string return_json, until;
   for (int i = 2; i < argc; ++i) {
     std::string k = argv[i];
     if (k == "--raw") {
@@ -54,7 +70,7 @@ int main(int argc, char** argv) {
     if (k == "--pattern") c.pattern = static_cast<netgear::Pattern>(std::stoi(v));
     else if (k == "--protocol") c.protocol = v == "ipc" ? netgear::Protocol::Ipc : netgear::Protocol::Tcp;
     else if (k == "--address") c.address = v;
-    else if (k == "--port") c.port = v;
+    else if (k == "--port") c.port = split_ports(v);
     else if (k == "--frames") frames = std::stol(v);
     else if (k == "--timeout-ms") c.options.request_timeout = std::chrono::milliseconds(std::stol(v));
     else if (k == "--retries") c.options.max_retries = std::stoi(v);
@@ -63,13 +79,15 @@ int main(int argc, char** argv) {
     else if (k == "--logging") c.logging = v == "1";
     else if (k == "--bidirectional") c.options.bidirectional_mode = v == "1";
     else if (k == "--return") return_json = v;
+    else if (k == "--until") until = v;
+    else if (k == "--multiserver") c.options.topology = v == "1" ? netgear::Topology::MultiServer : netgear::Topology::Single;
     else return usage();
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   try {
     netgear::NetGear ng(c);
     if (!c.receive_mode) {
-      for (long i = 0; frames == 0 || i < frames; ++i) {
+      for (long i = 0; until.empty() ? (frames == 0 || i < frames) : ::access(until.c_str(), F_OK) != 0; ++i) {
         auto r = ng.send(netgear::test::peer_frame(i, w, h), {{"i", i}});
         const char* what = c.pattern == netgear::Pattern::PubSub ? "SENT" : r.delivered ? "ACK" : "LOST";
         if (c.options.bidirectional_mode && r.delivered) {
@@ -99,7 +117,11 @@ int main(int argc, char** argv) {
         cv::Mat expect = netgear::test::peer_frame(i, f->image.cols, f->image.rows);
         ok = f->image.type() == expect.type() && cv::norm(f->image, expect, cv::NORM_INF) == 0;
       }
-      std::printf("FRAME %lld %s\n", static_cast<long long>(i), ok ? "ok" : "bad");
+      if (f->peer.empty()) {
+        std::printf("FRAME %lld %s\n", static_cast<long long>(i), ok ? "ok" : "bad");
+      } else {
+        std::printf("FRAME %lld %s %s\n", static_cast<long long>(i), ok ? "ok" : "bad", f->peer.c_str());
+      }
       if (frames > 0 && ++got >= frames) break;
     }
     std::printf("END %s\n", std::string(netgear::to_string(ng.end_reason())).c_str());
