@@ -148,8 +148,8 @@ Stats NetGear::stats() const {
 }
 
 std::vector<PeerStats> NetGear::peers() const {
-  if (!impl_ || !impl_->receiver) return {};
-  return impl_->receiver->peers();
+  if (!impl_) return {};
+  return impl_->receiver ? impl_->receiver->peers() : impl_->sender->peers();
 }
 
 const Config& NetGear::config() const {

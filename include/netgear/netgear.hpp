@@ -127,15 +127,20 @@ struct Stats {
   std::uint64_t answers_late = 0;       ///< receiver, exact pairing: replies sent without an answer (deadline)
 };
 
-/// One peer of a multi mode, named by its port as it travels on the wire: a server (sender) that
-/// a multi-server receiver hears from.
+/// One peer of a multi mode, named by its port: a server (sender) that a multi-server receiver
+/// hears from, or a client (receiver) that a multi-client sender sends to.
 struct PeerStats {
   std::string peer;              ///< its port, as text ("5566"); a number sent by a Python peer as its digits
-  std::uint64_t frames = 0;      ///< frames received from it and queued
+  /// Multi-server receiver: frames received from it and queued. Multi-client sender: frames it
+  /// acknowledged (pattern 1) or that its connection took (pattern 2).
+  std::uint64_t frames = 0;
   std::uint64_t bytes = 0;       ///< header + payload bytes of those frames
-  std::chrono::steady_clock::time_point first_seen{};  ///< its first frame
-  std::chrono::steady_clock::time_point last_seen{};   ///< its latest frame
-  bool terminated = false;       ///< it ended its stream (a later frame from it makes it active again)
+  /// Multi-client sender: frames it did not acknowledge in time (pattern 1; the frame then went to
+  /// the next client) or could not take because it was behind (pattern 2). 0 for a receiver.
+  std::uint64_t frames_lost = 0;
+  std::chrono::steady_clock::time_point first_seen{};  ///< its first frame (or reply); epoch when none
+  std::chrono::steady_clock::time_point last_seen{};   ///< its latest frame (or reply)
+  bool terminated = false;       ///< multi-server: it ended its stream (a later frame makes it active again)
 };
 
 class NetGear {
@@ -191,8 +196,9 @@ class NetGear {
   void close();
 
   Stats stats() const;
-  /// Multi-server receiver: every server heard from so far, in the order they first appeared;
-  /// empty in the other modes. Thread-safe.
+  /// Multi-server receiver: every server heard from so far, in the order they first appeared.
+  /// Multi-client sender: every client, in the order of its ports. Empty in the other modes.
+  /// Thread-safe.
   std::vector<PeerStats> peers() const;
   const Config& config() const;
   /// The endpoint this instance binds or connects to, e.g. "tcp://127.0.0.1:5555" (the first one

@@ -26,8 +26,12 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       decoder_(config.options),
       exact_(config.options.bidirectional_mode && config.options.return_pairing == ReturnPairing::Exact),
       queue_(config.options.queue_size, config.pattern == Pattern::PubSub || config.options.keep_newest) {
-  if (config_.options.bidirectional_mode) {
-    auto policy = std::make_unique<ReturnDataReply>(config_.options, ctx_.pool(), log_);
+  // A multi-client receiver replies with data in every case, its port first (vidgear's format).
+  const bool multiclient = config_.options.topology == Topology::MultiClient;
+  if (config_.options.bidirectional_mode || multiclient) {
+    std::optional<json> port;
+    if (multiclient) port = net::ports_of(config_).front();
+    auto policy = std::make_unique<ReturnDataReply>(config_.options, ctx_.pool(), log_, std::move(port));
     return_data_ = policy.get();
     policy_ = std::move(policy);
   } else {
@@ -222,12 +226,16 @@ void Receiver::drop(const std::string& why) {
 }
 
 void Receiver::set_return_data(const json& value) {
-  if (!return_data_) throw ModeError("set_return_data() needs bidirectional_mode = true on the receiver");
+  if (!return_data_) {
+    throw ModeError("set_return_data() needs bidirectional_mode = true (or multiclient_mode) on the receiver");
+  }
   return_data_->set(value);
 }
 
 void Receiver::set_return_data(const cv::Mat& frame) {
-  if (!return_data_) throw ModeError("set_return_data() needs bidirectional_mode = true on the receiver");
+  if (!return_data_) {
+    throw ModeError("set_return_data() needs bidirectional_mode = true (or multiclient_mode) on the receiver");
+  }
   return_data_->set(frame);
 }
 

@@ -12,11 +12,15 @@ void EncodedReply::append_to(std::vector<zmq::message_t>& parts) const {
   }
 }
 
-ReturnDataReply::ReturnDataReply(const Options& options, net::BufferPool& pool, std::shared_ptr<spdlog::logger> log)
-    : encoder_(options, /*lend_raw=*/false, pool, std::move(log)), sticky_(encode_locked(ReturnData{})) {}
+ReturnDataReply::ReturnDataReply(const Options& options, net::BufferPool& pool, std::shared_ptr<spdlog::logger> log,
+                                 std::optional<json> port)
+    : port_(std::move(port)),
+      encoder_(options, /*lend_raw=*/false, pool, std::move(log)),
+      sticky_(encode_locked(ReturnData{})) {}
 
 EncodedReply ReturnDataReply::encode_locked(const ReturnData& data) {
   wire::ReplyHeader h;
+  h.port = port_;
   EncodedReply out;
   if (data.has_frame()) {
     h.return_type = "ndarray";

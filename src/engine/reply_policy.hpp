@@ -3,7 +3,7 @@
 // next frame meanwhile; with exact pairing it waits for the application's answer (engine/answers).
 //
 // Policies: the plain text acknowledgement, and bidirectional mode's return data (JSON, or a frame
-// encoded with the receiver's own JPEG settings). Multi-client mode will give the latter the
+// encoded with the receiver's own JPEG settings). Multi-client mode gives the latter the
 // receiver's port, which then comes first in every reply.
 #pragma once
 
@@ -59,7 +59,9 @@ struct EncodedReply {
 /// everything is guarded by mu_ (the encoder too: a frame is encoded in the thread that sets it).
 class ReturnDataReply final : public ReplyPolicy {
  public:
-  ReturnDataReply(const Options& options, net::BufferPool& pool, std::shared_ptr<spdlog::logger> log);
+  /// `port`: multi-client mode, the receiver's own port, first in every reply.
+  ReturnDataReply(const Options& options, net::BufferPool& pool, std::shared_ptr<spdlog::logger> log,
+                  std::optional<json> port = std::nullopt);
 
   /// Replaces the sticky value (a frame is encoded now). Throws FrameError for a frame that
   /// cannot be sent (empty, a depth numpy has no name for) or a string that is not UTF-8.
@@ -73,6 +75,7 @@ class ReturnDataReply final : public ReplyPolicy {
  private:
   EncodedReply encode_locked(const ReturnData& data);
 
+  const std::optional<json> port_;
   std::mutex mu_;
   codec::FrameEncoder encoder_;  // guarded by mu_
   EncodedReply sticky_;          // guarded by mu_

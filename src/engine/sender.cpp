@@ -29,13 +29,28 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
       traits_(net::traits(config.pattern)),
       log_(std::move(log)),
       encoder_(config.options, traits_.acknowledged, ctx_.pool(), log_),
-      decoder_(config.options) {
-  peers_.push_back(std::make_unique<Peer>(ctx_, net::socket_spec(config_), net::make_endpoints(config_), config_, log_));
+      decoder_(config.options),
+      multi_(config.options.topology == Topology::MultiClient),
+      rotation_(net::ports_of(config).size(), config.options.request_timeout, config.options.max_retries) {
+  // One socket per receiver: each client of a multi-client sender has its own connection, Lazy
+  // Pirate state and retry budget (and on PUB its own pipe, so that a slow one drops alone).
+  const net::SocketSpec spec = net::socket_spec(config_);
+  const std::vector<std::string> ports = net::ports_of(config_);
+  const std::vector<std::string> endpoints = net::make_endpoints(config_);
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    peers_.push_back(std::make_unique<Peer>(ctx_, spec, std::vector<std::string>{endpoints[i]}, config_, log_));
+    peers_.back()->stats.peer = ports[i];
+  }
   header_.pattern = to_string(config_.pattern);
   // Multi-server mode: the port is this server's name, first in every header and in the
   // termination message.
   if (config_.options.topology == Topology::MultiServer) header_.port = net::ports_of(config_).front();
-  log_->info("sender connecting to {} (pattern {})", endpoints().front(), to_string(config_.pattern));
+  if (multi_) {
+    log_->info("sender connecting to {} clients (pattern {}, multi-client), ports {}", endpoints.size(),
+               to_string(config_.pattern), config_.port.text());
+  } else {
+    log_->info("sender connecting to {} (pattern {})", endpoints.front(), to_string(config_.pattern));
+  }
 }
 
 std::vector<std::string> Sender::endpoints() const {
@@ -56,16 +71,51 @@ void Sender::encode(const cv::Mat& frame, const json& message) {
 SendResult Sender::send(const cv::Mat& frame, const json& message) {
   if (closed_) throw ClosedError("send() called after close()");
   encode(frame, message);
-  return traits_.acknowledged ? request(*peers_.front()) : publish();
+  if (!traits_.acknowledged) return publish();
+  return multi_ ? request_any() : request(*peers_.front());
+}
+
+void Sender::count(Peer& peer, bool delivered, std::size_t bytes) {
+  if (!multi_) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lk(stats_mu_);
+  PeerStats& s = peer.stats;
+  if (!delivered) {
+    ++s.frames_lost;
+    return;
+  }
+  if (s.frames == 0) s.first_seen = now;
+  ++s.frames;
+  s.bytes += bytes;
+  s.last_seen = now;
 }
 
 SendResult Sender::publish() {
   // PUB never blocks: with SNDHWM 1 a frame that a slow subscriber cannot take is refused
-  // (XPUB_NODROP) and dropped here. Once the first part is in, the second always fits.
+  // (XPUB_NODROP) and dropped here, for that subscriber only. Once the first part is in, the
+  // second always fits. Several clients share the payload's bytes (zmq_msg_copy counts
+  // references); the last one takes the message itself.
   const std::size_t bytes = out_.header.size() + out_.payload.size();
-  zmq::socket_t& s = peers_.front()->link.socket();
-  if (s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-    s.send(out_.payload, zmq::send_flags::dontwait);
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    Peer& peer = *peers_[i];
+    zmq::socket_t& s = peer.link.socket();
+    bool taken = s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
+    if (!taken) {
+      // A socket learns that its pipe has room again from a command that send() reads at most
+      // once a millisecond or so; reading the socket's events reads pending commands at once.
+      (void)s.get(zmq::sockopt::events);
+      taken = s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
+    }
+    if (taken) {
+      if (i + 1 < peers_.size()) {
+        zmq::message_t shared;
+        shared.copy(out_.payload);
+        s.send(shared, zmq::send_flags::dontwait);
+      } else {
+        s.send(out_.payload, zmq::send_flags::dontwait);
+      }
+    }
+    count(peer, taken, bytes);
   }
   ++frames_;
   bytes_ += bytes;
@@ -104,6 +154,42 @@ SendResult Sender::request(Peer& peer) {
   return lost;
 }
 
+SendResult Sender::request_any() {
+  const std::size_t bytes = out_.header.size() + out_.payload.size();
+  const Options& o = config_.options;
+  for (const std::size_t i : rotation_.order(std::chrono::steady_clock::now())) {
+    Peer& peer = *peers_[i];
+    if (peer.requester.request(out_, reply_)) {
+      rotation_.answered(i);
+      peer.budget.success();
+      peer.replied = true;
+      ++frames_;
+      bytes_ += bytes;
+      count(peer, true, bytes);
+      SendResult result;
+      read_reply(result);
+      result.peer = peer.stats.peer;  // the client whose socket answered
+      return result;
+    }
+    count(peer, false, bytes);
+    rotation_.missed(i, std::chrono::steady_clock::now());
+    log_->warn("client {} did not answer within {} ms: re-connecting it, and the frame goes to the next client",
+               peer.stats.peer, o.request_timeout.count());
+    peer.link.reopen();
+    peer.requester.reopened();
+  }
+  ++lost_;
+  if (rotation_.unanswered()) {
+    throw RetriesExhaustedError("no client answered " + std::to_string(rotation_.unanswered_in_a_row()) +
+                                " frames in a row (request_timeout " + std::to_string(o.request_timeout.count()) +
+                                " ms, max_retries " + std::to_string(o.max_retries) + ", clients " +
+                                config_.port.text() + "): are the receivers running and bound there?");
+  }
+  SendResult lost;
+  lost.delivered = false;
+  return lost;
+}
+
 void Sender::read_reply(SendResult& result) {
   std::string_view views[2];
   const std::size_t n = std::min<std::size_t>(reply_.size(), 2);
@@ -132,64 +218,90 @@ void Sender::read_reply(SendResult& result) {
   }
 }
 
-void Sender::publish_termination(Peer& peer, const std::string& msg, std::chrono::milliseconds wait) {
-  // The last frames are usually still on their way (SNDHWM 1 and the kernel's buffers): the send
-  // waits for room (XPUB_NODROP, see net::socket_spec) instead of dropping the message. Then the
-  // connection stays up until the subscriber hangs up (a NetGear or vidgear receiver closes on
-  // the termination): a subscriber that is behind has the message still unread in the kernel, and
-  // on ipc ZeroMQ throws away what a reader has not read yet when the writer hangs up. Both waits
-  // together take at most `wait`.
-  const auto give_up = std::chrono::steady_clock::now() + wait;
-  zmq::socket_t& s = peer.link.socket();
-  (void)peer.link.events();  // older drops are not the answer to this message
-  s.set(zmq::sockopt::linger, static_cast<int>(wait.count()));
-  s.set(zmq::sockopt::sndtimeo, static_cast<int>(wait.count()));
-  if (!s.send(zmq::buffer(msg), zmq::send_flags::none)) {
-    log_->info("the subscriber did not take the termination message within {} ms", wait.count());
-    return;
+void Sender::terminate() noexcept {
+  const std::string msg = wire::encode_termination(header_.port);
+  const auto wait = termination_wait(config_.options);
+  std::vector<Peer*> sent;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (auto& p : peers_) {
+    // vidgear's multi-client sender ends only the clients that have replied (pattern 1); on PUB it
+    // ends none, this one ends them all.
+    if (multi_ && traits_.acknowledged && !p->replied) continue;
+    try {
+      if (send_termination(*p, msg, deadline)) sent.push_back(p.get());
+    } catch (const std::exception& e) {
+      log_->warn("could not send the termination message to {}: {}", p->link.endpoints().front(), e.what());
+    }
   }
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
-  if (left.count() <= 0) return;
-  if (peer.link.await(ZMQ_POLLIN, left, /*report_drops=*/true) != link::Link::Wait::Dropped) {
-    log_->debug("the subscriber was still connected {} ms after the termination message", wait.count());
+  // Pattern 1 waits as long again for the answers; pattern 2's room and hang-up share one wait.
+  if (traits_.answers_termination) deadline = std::chrono::steady_clock::now() + wait;
+  for (Peer* p : sent) {
+    try {
+      await_termination(*p, deadline);
+    } catch (const std::exception& e) {
+      log_->debug("termination of {}: {}", p->link.endpoints().front(), e.what());
+    }
   }
 }
 
-void Sender::terminate(Peer& peer) noexcept {
-  try {
-    zmq::socket_t& s = peer.link.socket();
-    const std::string msg = wire::encode_termination(header_.port);
-    const auto wait = termination_wait(config_.options);
-    if (!traits_.acknowledged) {
-      publish_termination(peer, msg, wait);
-      return;
+bool Sender::send_termination(Peer& peer, const std::string& msg, std::chrono::steady_clock::time_point deadline) {
+  zmq::socket_t& s = peer.link.socket();
+  const auto wait = termination_wait(config_.options);
+  const auto left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                               deadline - std::chrono::steady_clock::now()));
+  s.set(zmq::sockopt::linger, static_cast<int>(wait.count()));  // lets it leave after close()
+  if (!traits_.acknowledged) {
+    // The last frames are usually still on their way (SNDHWM 1 and the kernel's buffers): the
+    // send waits for room (XPUB_NODROP, see net::socket_spec) instead of dropping the message.
+    (void)peer.link.events();  // older drops are not the answer to this message
+    s.set(zmq::sockopt::sndtimeo, static_cast<int>(left.count()));
+    if (s.send(zmq::buffer(msg), zmq::send_flags::none)) return true;
+    log_->info("{} did not take the termination message within {} ms", peer.link.endpoints().front(), wait.count());
+    return false;
+  }
+  if (!net::wait_for(s, ZMQ_POLLOUT, left)) return false;
+  return s.send(zmq::buffer(msg), zmq::send_flags::dontwait).has_value();
+}
+
+void Sender::await_termination(Peer& peer, std::chrono::steady_clock::time_point deadline) {
+  zmq::socket_t& s = peer.link.socket();
+  const auto left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                               deadline - std::chrono::steady_clock::now()));
+  if (!traits_.acknowledged) {
+    // Keep the connection up until the subscriber hangs up (a NetGear or vidgear receiver closes on
+    // the termination): one that is behind has the message still unread in the kernel, and on ipc
+    // ZeroMQ throws away what a reader has not read yet when the writer hangs up.
+    if (peer.link.await(ZMQ_POLLIN, left, /*report_drops=*/true) != link::Link::Wait::Dropped) {
+      log_->debug("{} was still connected after the termination message", peer.link.endpoints().front());
     }
-    if (!net::wait_for(s, ZMQ_POLLOUT, wait)) return;
-    s.send(zmq::buffer(msg), zmq::send_flags::dontwait);
-    if (!traits_.answers_termination) {
-      s.set(zmq::sockopt::linger, static_cast<int>(wait.count()));
-      return;
-    }
-    if (net::wait_for(s, ZMQ_POLLIN, wait)) {
-      zmq::message_t answer;
-      (void)s.recv(answer, zmq::recv_flags::dontwait);
-      log_->info("receiver answered termination: {}", answer.to_string_view());
-    } else {
-      log_->info("no answer to the termination message within {} ms", wait.count());
-    }
-  } catch (const std::exception& e) {
-    log_->warn("could not send the termination message: {}", e.what());
+    return;
+  }
+  if (!traits_.answers_termination) return;  // PAIR: no answer; the linger lets it leave
+  if (net::wait_for(s, ZMQ_POLLIN, left)) {
+    zmq::message_t answer;
+    (void)s.recv(answer, zmq::recv_flags::dontwait);
+    log_->info("receiver answered termination: {}", answer.to_string_view());
+  } else {
+    log_->info("no answer to the termination message from {} in time", peer.link.endpoints().front());
   }
 }
 
 void Sender::close() noexcept {
   if (closed_) return;
   closed_ = true;
-  for (auto& p : peers_) terminate(*p);
+  terminate();
   for (auto& p : peers_) p->link.close();  // linger as set by terminate()
   ctx_.close();                            // waits at most that linger
   log_->info("sender closed: {} frames sent, {} lost, {} reconnects", frames_.load(), lost_.load(),
              stats().reconnects);
+}
+
+std::vector<PeerStats> Sender::peers() const {
+  std::vector<PeerStats> out;
+  if (!multi_) return out;
+  std::lock_guard lk(stats_mu_);
+  for (const auto& p : peers_) out.push_back(p->stats);
+  return out;
 }
 
 Stats Sender::stats() const {

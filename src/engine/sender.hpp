@@ -1,14 +1,19 @@
 // The sending side, composed of: the frame codec (encodes in the caller's thread, once per
 // frame), one peer per receiver (a link, its Lazy Pirate requester and its own retry budget),
-// the reply decoder, and the context that owns them.
+// the reply decoder, and the context that owns them. Multi-client mode has one peer per client:
+// pattern 1 gives each frame to one client (engine::Rotation picks it; a client that does not
+// answer is skipped and the frame goes to the next one), pattern 2 gives each frame to all of
+// them, the encoded bytes shared.
 //
 // Threads: everything here is used by the thread calling send()/close() (one at a time, as
-// NetGear documents); stats() may be called from any thread (atomics). ZeroMQ's I/O thread hands
+// NetGear documents); stats() and peers() may be called from any thread (atomics; the per-peer
+// statistics are guarded by stats_mu_). ZeroMQ's I/O thread hands
 // payload buffers back to the context's pool.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,6 +21,7 @@
 #include <zmq.hpp>
 
 #include "codec/frame_codec.hpp"
+#include "engine/rotation.hpp"
 #include "link/link.hpp"
 #include "link/requester.hpp"
 #include "link/retry_budget.hpp"
@@ -36,6 +42,8 @@ class Sender {
   /// Sends the termination message (bounded wait), then closes everything. Idempotent.
   void close() noexcept;
   Stats stats() const;
+  /// Multi-client mode: one entry per client, in the order of the ports; empty otherwise.
+  std::vector<PeerStats> peers() const;
   std::vector<std::string> endpoints() const;
 
  private:
@@ -46,15 +54,24 @@ class Sender {
     link::Link link;
     link::Requester requester;
     link::RetryBudget budget;
+    PeerStats stats;       // guarded by Sender::stats_mu_; stats.peer is the client's port
+    bool replied = false;  // multi-client, pattern 1: the termination goes to clients that replied
   };
 
   void encode(const cv::Mat& frame, const json& message);
   SendResult publish();
+  /// The primary modes: the one receiver, Lazy Pirate with its retry budget.
   SendResult request(Peer& peer);
+  /// Multi-client, pattern 1: the clients in Rotation's order until one answers.
+  SendResult request_any();
+  void count(Peer& peer, bool delivered, std::size_t bytes);
   /// Reads the reply parts into result.return_data (malformed replies are logged and counted).
   void read_reply(SendResult& result);
-  void terminate(Peer& peer) noexcept;
-  void publish_termination(Peer& peer, const std::string& msg, std::chrono::milliseconds wait);
+  /// Sends the termination message to every peer that should get it, then waits for the answers
+  /// (pattern 1) or for the subscribers to hang up (pattern 2), all within bounded time.
+  void terminate() noexcept;
+  bool send_termination(Peer& peer, const std::string& msg, std::chrono::steady_clock::time_point deadline);
+  void await_termination(Peer& peer, std::chrono::steady_clock::time_point deadline);
 
   const Config config_;
   const net::PatternTraits traits_;
@@ -62,7 +79,10 @@ class Sender {
   net::Context ctx_;  // before everything that has sockets or pooled messages
   codec::FrameEncoder encoder_;
   codec::FrameDecoder decoder_;       // return frames
-  std::vector<std::unique_ptr<Peer>> peers_;  // one per receiver (one today)
+  std::vector<std::unique_ptr<Peer>> peers_;  // one per receiver
+  const bool multi_;                  // multi-client mode (even with one client)
+  Rotation rotation_;                 // multi-client, pattern 1
+  mutable std::mutex stats_mu_;       // guards every Peer::stats
   wire::FrameHeader header_;          // reused for every frame
   link::OutMessage out_;              // the encoded frame, reused
   std::vector<zmq::message_t> reply_;  // the last reply's parts, reused

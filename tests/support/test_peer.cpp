@@ -4,6 +4,7 @@
 //   netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N
 //                     [--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W --height H]
 //                     [--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE]
+//                     [--multiclient 1] [--delay-ms D]
 //
 // send: sends N frames (0: until killed), printing "ACK i" or "LOST i" per frame (patterns 0/1) or
 //       "SENT i" (pattern 2), then "DONE" after close(). A frame's pixels are a function of i, and
@@ -13,6 +14,9 @@
 // --bidirectional 1: bidirectional_mode on. Then send prints "ACK i <json>" with the value that
 //       came back (null when none), and recv passes the --return value (JSON text) to
 //       set_return_data() right after binding, before "READY".
+// --multiclient 1: multiclient_mode on (a receiver replies with its port first; a sender takes a
+//       list of ports and prints "ACK i <port>").
+// --delay-ms D: recv sleeps D ms after each frame (a slow application).
 // --until FILE: send keeps sending (ignoring --frames) until FILE exists, then closes.
 // --multiserver 1: multiserver_mode on (a sender names itself by its --port; a receiver takes a
 //       list of ports "a,b,c" and prints "FRAME i ok|bad <port>").
@@ -23,6 +27,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -45,7 +50,7 @@ std::vector<std::string> split_ports(const std::string& text) {
 int usage() {
   std::cerr << "usage: netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N "
                "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H] "
-               "[--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE]\n";
+               "[--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE] [--multiclient 1] [--delay-ms D]\n";
   return 2;
 }
 
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
   long frames = 0;
   int w = 64, h = 48;
   std::string return_json, until;
+  int delay_ms = 0;
   for (int i = 2; i < argc; ++i) {
     std::string k = argv[i];
     if (k == "--raw") {
@@ -80,6 +86,8 @@ int main(int argc, char** argv) {
     else if (k == "--bidirectional") c.options.bidirectional_mode = v == "1";
     else if (k == "--return") return_json = v;
     else if (k == "--until") until = v;
+    else if (k == "--multiclient") c.options.topology = v == "1" ? netgear::Topology::MultiClient : netgear::Topology::Single;
+    else if (k == "--delay-ms") delay_ms = std::stoi(v);
     else if (k == "--multiserver") c.options.topology = v == "1" ? netgear::Topology::MultiServer : netgear::Topology::Single;
     else return usage();
   }
@@ -90,7 +98,9 @@ int main(int argc, char** argv) {
       for (long i = 0; until.empty() ? (frames == 0 || i < frames) : ::access(until.c_str(), F_OK) != 0; ++i) {
         auto r = ng.send(netgear::test::peer_frame(i, w, h), {{"i", i}});
         const char* what = c.pattern == netgear::Pattern::PubSub ? "SENT" : r.delivered ? "ACK" : "LOST";
-        if (c.options.bidirectional_mode && r.delivered) {
+        if (!r.peer.empty()) {
+          std::printf("%s %ld %s\n", what, i, r.peer.c_str());
+        } else if (c.options.bidirectional_mode && r.delivered) {
           std::printf("%s %ld %s\n", what, i, r.return_data.value.dump().c_str());
         } else {
           std::printf("%s %ld\n", what, i);
@@ -122,6 +132,7 @@ int main(int argc, char** argv) {
       } else {
         std::printf("FRAME %lld %s %s\n", static_cast<long long>(i), ok ? "ok" : "bad", f->peer.c_str());
       }
+      if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));  // a slow application
       if (frames > 0 && ++got >= frames) break;
     }
     std::printf("END %s\n", std::string(netgear::to_string(ng.end_reason())).c_str());
