@@ -279,6 +279,71 @@ TEST_F(PlainSender, TerminationHandshake) {
   EXPECT_EQ(rx_.end_reason(), EndReason::Terminated);
 }
 
+// A CMYK JPEG as simplejpeg writes it for vidgear's jpeg_compression="CMYK" (TurboJPEG from
+// CMYK pixels, 4:2:2): vidgear's receiver decodes it to HxWx4 CMYK. Ours dropped it ("unknown
+// colorspace 'CMYK'"); it now arrives as CV_8UC4 in C, M, Y, K order.
+TEST_F(PlainSender, CmykJpegFromAPythonPeerArrivesWithFourChannels) {
+  cv::Mat cmyk(32, 48, CV_8UC4, cv::Scalar(10, 200, 40, 90));
+  std::string jpeg;
+  {
+    tjhandle h = tjInitCompress();
+    unsigned char* buf = nullptr;
+    unsigned long size = 0;
+    ASSERT_EQ(tjCompress2(h, cmyk.data, cmyk.cols, 0, cmyk.rows, TJPF_CMYK, &buf, &size, TJSAMP_422, 95, 0), 0);
+    jpeg.assign(reinterpret_cast<const char*>(buf), size);
+    tjFree(buf);
+    tjDestroy(h);
+  }
+  EXPECT_EQ(send_parts({R"({"terminate_flag": false, "compression": {"dct": false, "ups": false, "colorspace": "CMYK"}, "message": 1, "pattern": "1", "dtype": "", "shape": ""})", jpeg}),
+            "Data received on device: " + rx_.device_id() + " !");
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << "the CMYK frame was dropped";
+  EXPECT_EQ(f->message, 1);
+  ASSERT_EQ(f->image.type(), CV_8UC4);
+  ASSERT_EQ(f->image.size(), cmyk.size());
+  const cv::Vec4b px = f->image.at<cv::Vec4b>(16, 24);
+  EXPECT_NEAR(px[0], 10, 4);
+  EXPECT_NEAR(px[1], 200, 4);
+  EXPECT_NEAR(px[2], 40, 4);
+  EXPECT_NEAR(px[3], 90, 4);
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+}
+
+// jpeg_compression = "CMYK" on our sender: 4-channel frames go out as CMYK JPEGs labelled "CMYK"
+// (TurboJPEG writes them as YCCK, as simplejpeg does), and our receiver gives back 4 channels.
+TEST(SenderOnTheWire, CmykJpegCompressionSendsACmykJpeg) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::rep, "tcp://127.0.0.1:" + port, true);
+  Config c = config(false, Pattern::ReqRep, Protocol::Tcp, port);
+  apply_option_text(c.options, "jpeg_compression", "CMYK");
+  NetGear tx(c);
+  cv::Mat m(40, 64, CV_8UC4, cv::Scalar(250, 5, 128, 30));
+  std::thread t([&] { EXPECT_TRUE(tx.send(m).delivered); });
+  auto parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].to_string(),
+            R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "CMYK"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})");
+  tjhandle h = tjInitDecompress();
+  const auto* p = static_cast<const unsigned char*>(parts[1].data());
+  int w = 0, hgt = 0, sub = -1, cs = -1;
+  EXPECT_EQ(tjDecompressHeader3(h, p, parts[1].size(), &w, &hgt, &sub, &cs), 0);
+  EXPECT_EQ(w, 64);
+  EXPECT_EQ(hgt, 40);
+  EXPECT_TRUE(cs == TJCS_YCCK || cs == TJCS_CMYK) << cs;
+  cv::Mat back(40, 64, CV_8UC4);
+  EXPECT_EQ(tjDecompress2(h, p, parts[1].size(), back.data, 64, 0, 40, TJPF_CMYK, 0), 0);
+  tjDestroy(h);
+  const cv::Vec4b px = back.at<cv::Vec4b>(20, 32);
+  EXPECT_NEAR(px[0], 250, 4);
+  EXPECT_NEAR(px[1], 5, 4);
+  EXPECT_NEAR(px[2], 128, 4);
+  EXPECT_NEAR(px[3], 30, 4);
+  peer.sock.send(zmq::str_buffer("Data received on device: ABCD1234 !"));
+  t.join();
+  // A 3-channel frame does not fit the colorspace: refused at send(), as for the other names.
+  EXPECT_THROW(tx.send(cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(1))), FrameError);
+}
+
 TEST(PlainPairSender, PairAcksAndTerminatesWithoutAnswer) {
   const std::string port = std::to_string(test::free_tcp_port());
   NetGear rx(config(true, Pattern::Pair, Protocol::Tcp, port));

@@ -22,11 +22,11 @@ struct ColorspaceName {
   int channels;
 };
 
-constexpr std::array<ColorspaceName, 11> kColorspaces{{
+constexpr std::array<ColorspaceName, 12> kColorspaces{{
     {Colorspace::BGR, "BGR", 3},   {Colorspace::RGB, "RGB", 3},   {Colorspace::GRAY, "GRAY", 1},
     {Colorspace::BGRA, "BGRA", 4}, {Colorspace::RGBA, "RGBA", 4}, {Colorspace::BGRX, "BGRX", 4},
     {Colorspace::RGBX, "RGBX", 4}, {Colorspace::XBGR, "XBGR", 4}, {Colorspace::XRGB, "XRGB", 4},
-    {Colorspace::ABGR, "ABGR", 4}, {Colorspace::ARGB, "ARGB", 4},
+    {Colorspace::ABGR, "ABGR", 4}, {Colorspace::ARGB, "ARGB", 4}, {Colorspace::CMYK, "CMYK", 4},
 }};
 
 std::string lower(std::string_view s) {
@@ -130,7 +130,7 @@ const std::vector<OptionSpec>& specs() {
        [](Options& o, auto n, const auto& v) {
          if (v.is_string()) {
            auto cs = parse_colorspace(v.template get<std::string>());
-           if (!cs) bad(n, v, "true, false or a colorspace: BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB");
+           if (!cs) bad(n, v, "true, false or a colorspace: BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB, CMYK");
            o.jpeg_compression = true;
            o.jpeg_compression_colorspace = cs;
          } else {
