@@ -210,6 +210,19 @@ TEST_F(PlainSender, AcknowledgesWithDeviceIdAndDecodesPythonJson) {
   EXPECT_EQ(f->message["l"][1].get<double>(), -HUGE_VAL);
 }
 
+// json.dumps("a\ud800b") as a Python peer sends it (ensure_ascii writes the lone surrogate as its
+// escape); json.loads accepts it. The whole frame was dropped as "not JSON"; it now arrives with
+// the surrogate decoded to U+FFFD.
+TEST_F(PlainSender, LoneSurrogateInAMessageDoesNotLoseTheFrame) {
+  EXPECT_EQ(send_parts({good_header(R"({"s": "a\ud800b", "k": ["\udc00"]})"), "abcdef"}),
+            "Data received on device: " + rx_.device_id() + " !");
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << "the frame was lost";
+  EXPECT_EQ(f->message["s"], "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(f->message["k"][0], "\xef\xbf\xbd");
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+}
+
 TEST_F(PlainSender, NumpyDtypeSpellings) {
   std::vector<float> values{1.5f, -2.25f, 3.0f, 0.0f};
   std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));

@@ -135,6 +135,33 @@ TEST(JsonText, EscapedUnicodeFromPython) {
   EXPECT_EQ(v["q"], "a\"NaN");
 }
 
+// Python's json.dumps writes a lone surrogate (a str holding "\ud800") as the escape itself, and
+// json.loads reads it back. It is not Unicode: it decodes here to U+FFFD, the replacement
+// character, in a message, a reply and the header scanner alike; a pair still makes one character.
+TEST(JsonText, LoneSurrogatesDecodeToTheReplacementCharacter) {
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(parse_json(R"("a\ud800b")"), "a" + fffd + "b");
+  EXPECT_EQ(parse_json(R"("\udc00")"), fffd);                        // a low one alone
+  EXPECT_EQ(parse_json(R"("\ud800\u0041")"), fffd + "A");            // high, then no low
+  EXPECT_EQ(parse_json(R"("\ud800\ud83d\ude00")"), fffd + "\U0001F600");  // high, then a pair
+  EXPECT_EQ(parse_json(R"("\ud83d\ude00\udfff")"), "\U0001F600" + fffd);
+  EXPECT_EQ(parse_json(R"({"k\uDBFF": ["x\\ud800"]})"), (nlohmann::json{{"k" + fffd, {"x\\ud800"}}}));  // escaped backslash: text
+  EXPECT_EQ(parse_json(R"("\ud800")").get<std::string>().size(), 3u);
+
+  const FrameHeader h = decode_header(
+      R"({"terminate_flag": false, "compression": false, "message": {"t": "a\ud800b", "\udfff": 1}, "pattern": "1", "dtype": "uint8", "shape": [1, 1]})");
+  EXPECT_EQ(h.message["t"], "a" + fffd + "b");
+  EXPECT_EQ(h.message[fffd], 1);
+  // The scanner reads strings itself (here the colorspace): the same rule.
+  EXPECT_THROW(decode_header(R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "BGR\ud800"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})"),
+               ProtocolError);  // decodes, but is no colorspace
+  const FrameHeader p = decode_header(R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1\udc00", "dtype": "uint8", "shape": [1]})");
+  EXPECT_EQ(p.pattern, "1" + fffd);
+  // Still refused: a \u escape that is not four hex digits.
+  EXPECT_THROW(parse_json(R"("\ud80")"), ProtocolError);
+  EXPECT_THROW(parse_json(R"("\ud800\u12")"), ProtocolError);
+}
+
 TEST(JsonText, EveryJsonKindRoundTrips) {
   const nlohmann::json values[] = {nullptr, true, false, 0, -42, 1ull << 63, 3.25, -1e-300, "", "text",
                                    nlohmann::json::array(), nlohmann::json::object(),
