@@ -2,6 +2,9 @@
 // docs/protocol.md byte for byte, and a hand-made peer (a stand-in for Python vidgear) must work.
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <zmq.hpp>
@@ -239,6 +242,81 @@ TEST_F(PlainSender, NumpyDtypeSpellings) {
   EXPECT_EQ(f->image.at<uchar>(0, 1), 0);
 }
 
+// numpy arrays in big-endian order (str(dtype) '>u2', '>f4', ...) were dropped; vidgear's
+// receiver rebuilds them with np.frombuffer. They arrive here as the same values in native order.
+// bool in every spelling arrives as CV_8U 0/1.
+TEST_F(PlainSender, BigEndianAndBoolDtypesArriveAsNativeValues) {
+  auto header = [](const std::string& dtype, const std::string& shape) {
+    return R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ")" + dtype +
+           R"(", "shape": )" + shape + "}";
+  };
+  auto big_endian = [](auto value) {
+    std::string b(sizeof value, '\0');
+    std::memcpy(b.data(), &value, sizeof value);
+    std::reverse(b.begin(), b.end());  // this machine is little-endian (docs/protocol.md)
+    return b;
+  };
+  send_parts({header(">u2", "[1, 3]"), big_endian(std::uint16_t{1}) + big_endian(std::uint16_t{258}) +
+                                           big_endian(std::uint16_t{65535})});
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">u2 dropped";
+  ASSERT_EQ(f->image.type(), CV_16UC1);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 0), 1);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 1), 258);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 2), 65535);
+
+  send_parts({header(">i2", "[2]"), big_endian(std::int16_t{-2}) + big_endian(std::int16_t{300})});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">i2 dropped";
+  ASSERT_EQ(f->image.type(), CV_16SC1);
+  EXPECT_EQ(f->image.at<std::int16_t>(0, 0), -2);
+  EXPECT_EQ(f->image.at<std::int16_t>(0, 1), 300);
+
+  send_parts({header(">i4", "[1]"), big_endian(std::int32_t{-70000})});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">i4 dropped";
+  ASSERT_EQ(f->image.type(), CV_32SC1);
+  EXPECT_EQ(f->image.at<std::int32_t>(0, 0), -70000);
+
+  // An HxWxC image: the channel axis too.
+  send_parts({header(">f4", "[1, 2, 2]"), big_endian(1.5f) + big_endian(-2.25f) + big_endian(3.0f) + big_endian(1e-30f)});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">f4 dropped";
+  ASSERT_EQ(f->image.type(), CV_32FC2);
+  EXPECT_EQ(f->image.at<cv::Vec2f>(0, 0), cv::Vec2f(1.5f, -2.25f));
+  EXPECT_EQ(f->image.at<cv::Vec2f>(0, 1), cv::Vec2f(3.0f, 1e-30f));
+
+  send_parts({header(">f8", "[1, 1]"), big_endian(-0.1)});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">f8 dropped";
+  ASSERT_EQ(f->image.type(), CV_64FC1);
+  EXPECT_EQ(f->image.at<double>(0, 0), -0.1);
+
+  for (const std::string bool_name : {"bool", "|b1", "?"}) {
+    send_parts({header(bool_name, "[1, 3]"), std::string("\x01\x00\x01", 3)});
+    f = rx_.recv(5s);
+    ASSERT_TRUE(f) << bool_name << " dropped";
+    ASSERT_EQ(f->image.type(), CV_8UC1);
+    EXPECT_EQ(f->image.at<uchar>(0, 0), 1);
+    EXPECT_EQ(f->image.at<uchar>(0, 1), 0);
+  }
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+
+  // What OpenCV cannot hold without loss is dropped, and the stream goes on.
+  const std::vector<std::pair<std::string, std::size_t>> refused = {
+      {"uint32", 4}, {">u4", 4}, {"int64", 8}, {"<i8", 8}, {"uint64", 8}, {"complex64", 8}, {"complex128", 16},
+      {"float128", 16}, {"<M8", 8}, {"object", 8}};
+  for (const auto& [dtype, itemsize] : refused) {
+    EXPECT_EQ(send_parts({header(dtype, "[2]"), std::string(2 * itemsize, '\x01')}),
+              "Data received on device: " + rx_.device_id() + " !");
+  }
+  EXPECT_EQ(rx_.stats().dropped_malformed, refused.size());
+  send_parts({good_header("7"), "abcdef"});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->message, 7);
+}
+
 TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {
   const std::string ok = "abcdef";
   // A tiny valid JPEG to corrupt.
@@ -266,7 +344,7 @@ TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {
       {good_header(), "abc"},                            // payload too short for uint8 [2, 3]
       {good_header(), ok + ok},                          // payload too long
       {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": "complex128", "shape": [2, 3]})", ok},
-      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ">f4", "shape": [2]})", "12345678"},
+      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ">u8", "shape": [1]})", "12345678"},
       {jpeg_header, "not a jpeg at all"},
       {jpeg_header, std::string(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2))},  // truncated
       {jpeg_header, scrambled},

@@ -259,7 +259,24 @@ TEST(DType, NamesAndProtocolCodes) {
     EXPECT_EQ(t->depth, c.depth) << c.text;
     EXPECT_EQ(t->itemsize, c.size) << c.text;
   }
-  for (const char* bad : {">f4", ">i2", "uint32", "int64", "<i8", "complex64", "", "x", "<z4"}) {
+  for (const auto& c : cases) EXPECT_FALSE(parse_dtype(c.text)->swap) << c.text;
+  // Big-endian (numpy's str() of a '>' dtype): the same depth, bytes to be swapped.
+  const Case big[] = {{">u2", CV_16U, 2}, {">i2", CV_16S, 2}, {">i4", CV_32S, 4}, {">f2", CV_16F, 2},
+                      {">f4", CV_32F, 4}, {">f8", CV_64F, 8}};
+  for (const auto& c : big) {
+    auto t = parse_dtype(c.text);
+    ASSERT_TRUE(t) << c.text;
+    EXPECT_EQ(t->depth, c.depth) << c.text;
+    EXPECT_EQ(t->itemsize, c.size) << c.text;
+    EXPECT_TRUE(t->swap) << c.text;
+  }
+  for (const char* one : {">u1", ">i1", ">b1", "|b1", "?"}) {
+    ASSERT_TRUE(parse_dtype(one)) << one;
+    EXPECT_FALSE(parse_dtype(one)->swap) << one;
+  }
+  // No OpenCV depth holds these without loss.
+  for (const char* bad : {"uint32", "<u4", ">u4", "int64", "<i8", ">i8", "uint64", "<u8", "complex64", "<c8",
+                          "complex128", "float128", "<f16", "<M8", "object", "|O", "", "x", "<z4", ">f3"}) {
     EXPECT_FALSE(parse_dtype(bad)) << bad;
   }
   EXPECT_EQ(dtype_name(CV_8U), "uint8");
@@ -271,6 +288,13 @@ TEST(Payload, SizeFromDtypeAndShape) {
   EXPECT_EQ(raw_payload_size("<f8", {2, 3}), 48u);
   EXPECT_EQ(raw_payload_size("int16", {0, 5}), 0u);
   EXPECT_THROW(raw_payload_size("uint32", {1}), ProtocolError);
+  try {  // the message (the receiver's log line) names the dtype
+    (void)raw_payload_size("uint64", {1});
+    ADD_FAILURE() << "uint64 accepted";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("'uint64'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(raw_payload_size(">f8", {2, 3}), 48u);
   EXPECT_THROW(raw_payload_size("uint8", {-1, 2}), ProtocolError);
   EXPECT_THROW(raw_payload_size("float64", {1ll << 40, 1ll << 40}), ProtocolError);
 }
