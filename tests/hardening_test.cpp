@@ -1,5 +1,12 @@
 // Defects a hostile peer or a careless user found (issue "Hardening"), one test per defect; each
 // failed before its fix.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <zmq.hpp>
@@ -119,6 +126,66 @@ TEST(Hardening, TimeoutsBeyondAYearAreOptionErrors) {
     EXPECT_THROW(parse_options(std::map<std::string, std::string>{{"request_timeout", v}}), OptionError) << v;
     EXPECT_THROW(parse_options(std::map<std::string, std::string>{{"max_retries", v}}), OptionError) << v;
   }
+}
+
+// ipc bind deleted whatever was at <address>:<port> (libzmq unlinks the path before binding): a
+// regular file, or the socket of a receiver that is alive, which then silently lost its endpoint.
+// Both are ConnectionErrors now; the socket file a killed receiver left behind is still taken over.
+TEST(Hardening, IpcBindRefusesFilesAndLiveSocketsAndTakesOverStaleOnes) {
+  namespace fs = std::filesystem;
+  const std::string prefix = test::unique_ipc_prefix();
+  const std::string path = prefix + ":5555";
+  auto expect_refused = [&](const std::string& says) {
+    try {
+      NetGear ng(config(true, Pattern::ReqRep, Protocol::Ipc, "5555", prefix));
+      ADD_FAILURE() << "bound over " << says;
+    } catch (const ConnectionError& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  };
+
+  {  // A regular file: refused, and left as it was.
+    std::ofstream(path) << "precious";
+    expect_refused("not a socket");
+    std::ifstream in(path);
+    std::string text;
+    in >> text;
+    EXPECT_EQ(text, "precious");
+    fs::remove(path);
+  }
+
+  // A receiver in another process, alive: refused, and it keeps its endpoint.
+  const std::vector<std::string> peer = {test::peer_path(), "recv", "--pattern", "1", "--protocol", "ipc", "--address",
+                                         prefix, "--port", "5555", "--frames", "1", "--timeout-ms", "1000",
+                                         "--retries", "100", "--raw"};
+  {
+    test::Child live(peer);
+    ASSERT_TRUE(live.wait_for_output("READY", 10s)) << live.output();
+    expect_refused("another process is listening on it");
+    Config c = config(false, Pattern::ReqRep, Protocol::Ipc, "5555", prefix);
+    c.options.jpeg_compression = false;
+    NetGear tx(c);
+    EXPECT_TRUE(tx.send(cv::Mat(4, 4, CV_8UC3, cv::Scalar::all(0)), {{"i", 0}}).delivered);
+    EXPECT_TRUE(live.wait_for_output("FRAME", 10s)) << "the live receiver lost its endpoint: " << live.output();
+  }
+
+  // Killed with SIGKILL: its socket file stays, nobody listens; a new receiver takes it over.
+  {
+    test::Child dead(peer);
+    ASSERT_TRUE(dead.wait_for_output("READY", 10s)) << dead.output();
+    dead.signal(SIGKILL);
+    EXPECT_FALSE(dead.wait(10s).ok());
+  }
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0) << "the killed receiver left no socket file to take over";
+  ASSERT_TRUE(S_ISSOCK(st.st_mode));
+  NetGear rx(config(true, Pattern::ReqRep, Protocol::Ipc, "5555", prefix));
+  NetGear tx(config(false, Pattern::ReqRep, Protocol::Ipc, "5555", prefix));
+  EXPECT_TRUE(tx.send(cv::Mat(8, 8, CV_8UC1, cv::Scalar(3))).delivered);
+  auto f = rx.recv(10s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->image.at<uchar>(0, 0), 3);
 }
 
 }  // namespace
