@@ -23,6 +23,7 @@
 #include "engine/frame_queue.hpp"
 #include "engine/reply_policy.hpp"
 #include "link/link.hpp"
+#include "link/retry_budget.hpp"
 #include "net/context.hpp"
 #include "net/socket_spec.hpp"
 #include "netgear/netgear.hpp"
@@ -55,6 +56,10 @@ class Receiver {
   void serve();
   /// Waits up to `silence` (negative: for ever) for a message; false on silence or close().
   bool await_traffic(std::chrono::milliseconds silence);
+  /// Lazy Pirate re-bind after `silence`. A bind that fails (the port taken while it was free)
+  /// is a miss of `budget` and is tried again after another `silence`; false when the budget is
+  /// used up (the stream is ended) or close() was called.
+  bool rebind(link::RetryBudget& budget, std::chrono::milliseconds silence);
   /// How often a waiting receiving thread looks whether close() was called.
   static constexpr std::chrono::milliseconds kStopSlice{50};
   /// Handles one message; false when it ended the stream.

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
-#include <thread>
 #include <cstring>
 
 namespace netgear::net {
@@ -54,18 +52,6 @@ IpcPath probe_ipc_path(const std::string& endpoint, std::string* detail) {
     return IpcPath::NotSocket;
   }
   return someone_listens(path, detail) ? IpcPath::Listening : IpcPath::Stale;
-}
-
-void wait_ipc_released(const std::string& endpoint) {
-  if (!is_ipc(endpoint)) return;
-  // ZeroMQ unlinks a bound ipc file when its listener closes, in its I/O thread, some time after
-  // close(). Wait for that (bounded) before binding the same path again.
-  const std::string path = ipc_path(endpoint);
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  struct stat st {};
-  while (::stat(path.c_str(), &st) == 0 && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
 }
 
 void remove_ipc_file(const std::string& endpoint) noexcept {

@@ -20,10 +20,6 @@ enum class IpcPath {
 /// Looks (lstat, then a connect(2) probe for a socket). `detail` gets a few words for messages.
 IpcPath probe_ipc_path(const std::string& endpoint, std::string* detail = nullptr);
 
-/// After a bound ipc socket was closed: waits (bounded) until its socket file is gone, so that a
-/// re-bind cannot lose its new file to the old socket's clean-up. Does nothing for tcp.
-void wait_ipc_released(const std::string& endpoint);
-
 /// Removes a bound ipc endpoint's socket file after its socket is closed (only if it is a socket).
 void remove_ipc_file(const std::string& endpoint) noexcept;
 
