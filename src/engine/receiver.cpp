@@ -106,7 +106,7 @@ bool Receiver::rebind(link::RetryBudget& budget, std::chrono::milliseconds silen
       link_.reopen(kBindPatience);
       ++reconnects_;
       return true;
-    } catch (const ConnectionError& e) {
+    } catch (const net::AddressInUseError& e) {  // other errors (no such folder, ...) end the thread
       if (budget.miss()) {
         log_->warn("re-binding {} failed {} times in a row, ending the stream: {}", endpoints_.front(),
                    budget.misses(), e.what());

@@ -95,7 +95,11 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const SocketSpec& spec, const std
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         continue;
       }
-      if (at_path == IpcPath::Listening || at_path == IpcPath::NotSocket) {
+      if (at_path == IpcPath::Listening) {
+        throw AddressInUseError("the receiver binds, and binding '" + endpoint + "' was refused: " + why +
+                                ". Give each receiver its own ipc address and port.");
+      }
+      if (at_path == IpcPath::NotSocket) {
         throw ConnectionError("the receiver binds, and binding '" + endpoint + "' was refused: " + why +
                               ". Give each receiver its own ipc address and port, or remove what is there.");
       }
@@ -108,9 +112,11 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const SocketSpec& spec, const std
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
           continue;
         }
-        throw ConnectionError("the receiver binds, and binding '" + endpoint + "' failed: " + e.what() +
-                              ". It needs an address of this machine ('*' for every interface) and a "
-                              "free port; the sender then connects to this machine's address.");
+        const std::string text = "the receiver binds, and binding '" + endpoint + "' failed: " + e.what() +
+                                 ". It needs an address of this machine ('*' for every interface) and a "
+                                 "free port; the sender then connects to this machine's address.";
+        if (e.num() == EADDRINUSE) throw AddressInUseError(text);
+        throw ConnectionError(text);
       }
     }
   }
