@@ -91,7 +91,9 @@ std::string as_string(std::string_view name, const nlohmann::json& v) {
 }
 
 Options::SshTunnel& tunnel(Options& o) {
-  if (!o.ssh_tunnel) o.ssh_tunnel.emplace();
+  // Not emplace(): clang 14 decides whether SshTunnel is default-constructible while Options is
+  // still incomplete (its default member initializers unparsed), caches "no", and refuses it.
+  if (!o.ssh_tunnel) o.ssh_tunnel = Options::SshTunnel{std::string(), std::string(), std::string()};
   return *o.ssh_tunnel;
 }
 
