@@ -90,6 +90,9 @@ class BlockingService final : public net::Service {
     } catch (const zmq::error_t& e) {
       log_.add(name_ + (e.num() == ETERM ? ": ETERM" : ": error " + std::to_string(e.num())));
     }
+    // Logged before close(): the context's termination may return (and stop() log) as soon as
+    // the socket is closed, before this thread could log after it.
+    log_.add(name_ + ": closing the socket");
     s.close();
     log_.add(name_ + ": socket closed");
   }
@@ -114,7 +117,7 @@ TEST(Context, CloseWakesABlockedServiceThenStopsIt) {
   const auto events = log.events();
   SCOPED_TRACE(dump(events));
   const long eterm = log.index("a: ETERM");
-  const long closed = log.index("a: socket closed");
+  const long closed = log.index("a: closing the socket");
   const long stop = log.index("a: stop, context terminated");
   ASSERT_GE(eterm, 0) << "the service thread did not see ETERM";
   ASSERT_GE(closed, 0);
