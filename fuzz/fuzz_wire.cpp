@@ -48,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } catch (const netgear::ProtocolError&) {
   } catch (const netgear::Error&) {
-    // encode_frame_header refuses strings that are not UTF-8; the decoder accepted them as JSON
-    // escapes (lone surrogates). Acceptable: a receiver never re-encodes peer data.
+    // encode_frame_header refuses strings that are not UTF-8; the decoder gives only UTF-8 (lone
+    // surrogate escapes become U+FFFD), but a receiver never re-encodes peer data anyway.
   }
   return 0;
 }

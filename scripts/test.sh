@@ -4,20 +4,24 @@
 #   --sanitize   also build and test with AddressSanitizer + UndefinedBehaviorSanitizer
 #   --tsan       also build and test with ThreadSanitizer (suppressions: tests/tsan.supp)
 #   --bench      also run the quick benchmark (netgear bench --quick --json)
-#   --all        all three (this is what CI runs: .ci/run)
+#   --fuzz       also build the libFuzzer targets (clang, installed if missing) and run each for
+#                a bounded time on the checked-in corpus (FUZZ_SECONDS each, default 45; new
+#                inputs go to a temp folder)
+#   --all        all four (this is what CI runs: .ci/run)
 #   --no-deps    skip the dependency check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=0 tsan=0 bench=0 deps=1
+sanitize=0 tsan=0 bench=0 fuzz=0 deps=1
 for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=1 ;;
     --tsan) tsan=1 ;;
     --bench) bench=1 ;;
-    --all) sanitize=1; tsan=1; bench=1 ;;
+    --fuzz) fuzz=1 ;;
+    --all) sanitize=1; tsan=1; bench=1; fuzz=1 ;;
     --no-deps) deps=0 ;;
-    *) echo "usage: scripts/test.sh [--sanitize] [--tsan] [--bench] [--all] [--no-deps]" >&2; exit 2 ;;
+    *) echo "usage: scripts/test.sh [--sanitize] [--tsan] [--bench] [--fuzz] [--all] [--no-deps]" >&2; exit 2 ;;
   esac
 done
 
@@ -50,6 +54,33 @@ if [ "$tsan" = 1 ]; then
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
     unset ASAN_OPTIONS UBSAN_OPTIONS
     build_and_test build-tsan -DNETGEAR_SANITIZE=thread -DNETGEAR_BUILD_BENCH=OFF -DNETGEAR_BUILD_EXAMPLES=OFF
+  )
+fi
+if [ "$fuzz" = 1 ]; then
+  # Bounded: each target runs FUZZ_SECONDS on the checked-in corpus (read, never written: new
+  # inputs go to a temp folder first in the list). A crash stops the script with libFuzzer's
+  # crash-* file; make it a corpus file and a unit test.
+  (
+    unset ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+    if ! command -v clang++ >/dev/null; then  # libFuzzer comes with Debian's clang
+      sudo_cmd=""
+      [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+      $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq --no-install-recommends clang >/dev/null
+    fi
+    echo "== configure build-fuzz (clang++)"
+    cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DNETGEAR_FUZZ=ON -DNETGEAR_BUILD_BENCH=OFF \
+      -DNETGEAR_BUILD_EXAMPLES=OFF -DNETGEAR_BUILD_TESTS=OFF -DNETGEAR_BUILD_APPS=OFF >/dev/null
+    echo "== build build-fuzz"
+    cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_reply
+    seconds=${FUZZ_SECONDS:-45}
+    for target in fuzz_wire:fuzz/corpus fuzz_reply:fuzz/corpus_reply; do
+      name=${target%%:*} corpus=${target#*:}
+      scratch=$(mktemp -d)
+      echo "== $name for $seconds s on $corpus"
+      build-fuzz/fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix=build-fuzz/ -print_final_stats=1 "$scratch" "$corpus"
+      rm -rf "$scratch"
+    done
   )
 fi
 if [ "$bench" = 1 ]; then

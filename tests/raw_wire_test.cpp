@@ -2,6 +2,9 @@
 // docs/protocol.md byte for byte, and a hand-made peer (a stand-in for Python vidgear) must work.
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <zmq.hpp>
@@ -210,6 +213,19 @@ TEST_F(PlainSender, AcknowledgesWithDeviceIdAndDecodesPythonJson) {
   EXPECT_EQ(f->message["l"][1].get<double>(), -HUGE_VAL);
 }
 
+// json.dumps("a\ud800b") as a Python peer sends it (ensure_ascii writes the lone surrogate as its
+// escape); json.loads accepts it. The whole frame was dropped as "not JSON"; it now arrives with
+// the surrogate decoded to U+FFFD.
+TEST_F(PlainSender, LoneSurrogateInAMessageDoesNotLoseTheFrame) {
+  EXPECT_EQ(send_parts({good_header(R"({"s": "a\ud800b", "k": ["\udc00"]})"), "abcdef"}),
+            "Data received on device: " + rx_.device_id() + " !");
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << "the frame was lost";
+  EXPECT_EQ(f->message["s"], "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(f->message["k"][0], "\xef\xbf\xbd");
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+}
+
 TEST_F(PlainSender, NumpyDtypeSpellings) {
   std::vector<float> values{1.5f, -2.25f, 3.0f, 0.0f};
   std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
@@ -224,6 +240,81 @@ TEST_F(PlainSender, NumpyDtypeSpellings) {
   ASSERT_TRUE(f);
   EXPECT_EQ(f->image.type(), CV_8UC1);
   EXPECT_EQ(f->image.at<uchar>(0, 1), 0);
+}
+
+// numpy arrays in big-endian order (str(dtype) '>u2', '>f4', ...) were dropped; vidgear's
+// receiver rebuilds them with np.frombuffer. They arrive here as the same values in native order.
+// bool in every spelling arrives as CV_8U 0/1.
+TEST_F(PlainSender, BigEndianAndBoolDtypesArriveAsNativeValues) {
+  auto header = [](const std::string& dtype, const std::string& shape) {
+    return R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ")" + dtype +
+           R"(", "shape": )" + shape + "}";
+  };
+  auto big_endian = [](auto value) {
+    std::string b(sizeof value, '\0');
+    std::memcpy(b.data(), &value, sizeof value);
+    std::reverse(b.begin(), b.end());  // this machine is little-endian (docs/protocol.md)
+    return b;
+  };
+  send_parts({header(">u2", "[1, 3]"), big_endian(std::uint16_t{1}) + big_endian(std::uint16_t{258}) +
+                                           big_endian(std::uint16_t{65535})});
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">u2 dropped";
+  ASSERT_EQ(f->image.type(), CV_16UC1);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 0), 1);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 1), 258);
+  EXPECT_EQ(f->image.at<std::uint16_t>(0, 2), 65535);
+
+  send_parts({header(">i2", "[2]"), big_endian(std::int16_t{-2}) + big_endian(std::int16_t{300})});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">i2 dropped";
+  ASSERT_EQ(f->image.type(), CV_16SC1);
+  EXPECT_EQ(f->image.at<std::int16_t>(0, 0), -2);
+  EXPECT_EQ(f->image.at<std::int16_t>(0, 1), 300);
+
+  send_parts({header(">i4", "[1]"), big_endian(std::int32_t{-70000})});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">i4 dropped";
+  ASSERT_EQ(f->image.type(), CV_32SC1);
+  EXPECT_EQ(f->image.at<std::int32_t>(0, 0), -70000);
+
+  // An HxWxC image: the channel axis too.
+  send_parts({header(">f4", "[1, 2, 2]"), big_endian(1.5f) + big_endian(-2.25f) + big_endian(3.0f) + big_endian(1e-30f)});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">f4 dropped";
+  ASSERT_EQ(f->image.type(), CV_32FC2);
+  EXPECT_EQ(f->image.at<cv::Vec2f>(0, 0), cv::Vec2f(1.5f, -2.25f));
+  EXPECT_EQ(f->image.at<cv::Vec2f>(0, 1), cv::Vec2f(3.0f, 1e-30f));
+
+  send_parts({header(">f8", "[1, 1]"), big_endian(-0.1)});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f) << ">f8 dropped";
+  ASSERT_EQ(f->image.type(), CV_64FC1);
+  EXPECT_EQ(f->image.at<double>(0, 0), -0.1);
+
+  for (const std::string bool_name : {"bool", "|b1", "?"}) {
+    send_parts({header(bool_name, "[1, 3]"), std::string("\x01\x00\x01", 3)});
+    f = rx_.recv(5s);
+    ASSERT_TRUE(f) << bool_name << " dropped";
+    ASSERT_EQ(f->image.type(), CV_8UC1);
+    EXPECT_EQ(f->image.at<uchar>(0, 0), 1);
+    EXPECT_EQ(f->image.at<uchar>(0, 1), 0);
+  }
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+
+  // What OpenCV cannot hold without loss is dropped, and the stream goes on.
+  const std::vector<std::pair<std::string, std::size_t>> refused = {
+      {"uint32", 4}, {">u4", 4}, {"int64", 8}, {"<i8", 8}, {"uint64", 8}, {"complex64", 8}, {"complex128", 16},
+      {"float128", 16}, {"<M8", 8}, {"object", 8}};
+  for (const auto& [dtype, itemsize] : refused) {
+    EXPECT_EQ(send_parts({header(dtype, "[2]"), std::string(2 * itemsize, '\x01')}),
+              "Data received on device: " + rx_.device_id() + " !");
+  }
+  EXPECT_EQ(rx_.stats().dropped_malformed, refused.size());
+  send_parts({good_header("7"), "abcdef"});
+  f = rx_.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->message, 7);
 }
 
 TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {
@@ -253,7 +344,7 @@ TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {
       {good_header(), "abc"},                            // payload too short for uint8 [2, 3]
       {good_header(), ok + ok},                          // payload too long
       {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": "complex128", "shape": [2, 3]})", ok},
-      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ">f4", "shape": [2]})", "12345678"},
+      {R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1", "dtype": ">u8", "shape": [1]})", "12345678"},
       {jpeg_header, "not a jpeg at all"},
       {jpeg_header, std::string(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2))},  // truncated
       {jpeg_header, scrambled},
@@ -277,6 +368,71 @@ TEST_F(PlainSender, TerminationHandshake) {
   EXPECT_FALSE(rx_.recv(5s).has_value());
   EXPECT_TRUE(rx_.end_of_stream());
   EXPECT_EQ(rx_.end_reason(), EndReason::Terminated);
+}
+
+// A CMYK JPEG as simplejpeg writes it for vidgear's jpeg_compression="CMYK" (TurboJPEG from
+// CMYK pixels, 4:2:2): vidgear's receiver decodes it to HxWx4 CMYK. Ours dropped it ("unknown
+// colorspace 'CMYK'"); it now arrives as CV_8UC4 in C, M, Y, K order.
+TEST_F(PlainSender, CmykJpegFromAPythonPeerArrivesWithFourChannels) {
+  cv::Mat cmyk(32, 48, CV_8UC4, cv::Scalar(10, 200, 40, 90));
+  std::string jpeg;
+  {
+    tjhandle h = tjInitCompress();
+    unsigned char* buf = nullptr;
+    unsigned long size = 0;
+    ASSERT_EQ(tjCompress2(h, cmyk.data, cmyk.cols, 0, cmyk.rows, TJPF_CMYK, &buf, &size, TJSAMP_422, 95, 0), 0);
+    jpeg.assign(reinterpret_cast<const char*>(buf), size);
+    tjFree(buf);
+    tjDestroy(h);
+  }
+  EXPECT_EQ(send_parts({R"({"terminate_flag": false, "compression": {"dct": false, "ups": false, "colorspace": "CMYK"}, "message": 1, "pattern": "1", "dtype": "", "shape": ""})", jpeg}),
+            "Data received on device: " + rx_.device_id() + " !");
+  auto f = rx_.recv(5s);
+  ASSERT_TRUE(f) << "the CMYK frame was dropped";
+  EXPECT_EQ(f->message, 1);
+  ASSERT_EQ(f->image.type(), CV_8UC4);
+  ASSERT_EQ(f->image.size(), cmyk.size());
+  const cv::Vec4b px = f->image.at<cv::Vec4b>(16, 24);
+  EXPECT_NEAR(px[0], 10, 4);
+  EXPECT_NEAR(px[1], 200, 4);
+  EXPECT_NEAR(px[2], 40, 4);
+  EXPECT_NEAR(px[3], 90, 4);
+  EXPECT_EQ(rx_.stats().dropped_malformed, 0u);
+}
+
+// jpeg_compression = "CMYK" on our sender: 4-channel frames go out as CMYK JPEGs labelled "CMYK"
+// (TurboJPEG writes them as YCCK, as simplejpeg does), and our receiver gives back 4 channels.
+TEST(SenderOnTheWire, CmykJpegCompressionSendsACmykJpeg) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::rep, "tcp://127.0.0.1:" + port, true);
+  Config c = config(false, Pattern::ReqRep, Protocol::Tcp, port);
+  apply_option_text(c.options, "jpeg_compression", "CMYK");
+  NetGear tx(c);
+  cv::Mat m(40, 64, CV_8UC4, cv::Scalar(250, 5, 128, 30));
+  std::thread t([&] { EXPECT_TRUE(tx.send(m).delivered); });
+  auto parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].to_string(),
+            R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "CMYK"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})");
+  tjhandle h = tjInitDecompress();
+  const auto* p = static_cast<const unsigned char*>(parts[1].data());
+  int w = 0, hgt = 0, sub = -1, cs = -1;
+  EXPECT_EQ(tjDecompressHeader3(h, p, parts[1].size(), &w, &hgt, &sub, &cs), 0);
+  EXPECT_EQ(w, 64);
+  EXPECT_EQ(hgt, 40);
+  EXPECT_TRUE(cs == TJCS_YCCK || cs == TJCS_CMYK) << cs;
+  cv::Mat back(40, 64, CV_8UC4);
+  EXPECT_EQ(tjDecompress2(h, p, parts[1].size(), back.data, 64, 0, 40, TJPF_CMYK, 0), 0);
+  tjDestroy(h);
+  const cv::Vec4b px = back.at<cv::Vec4b>(20, 32);
+  EXPECT_NEAR(px[0], 250, 4);
+  EXPECT_NEAR(px[1], 5, 4);
+  EXPECT_NEAR(px[2], 128, 4);
+  EXPECT_NEAR(px[3], 30, 4);
+  peer.sock.send(zmq::str_buffer("Data received on device: ABCD1234 !"));
+  t.join();
+  // A 3-channel frame does not fit the colorspace: refused at send(), as for the other names.
+  EXPECT_THROW(tx.send(cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(1))), FrameError);
 }
 
 TEST(PlainPairSender, PairAcksAndTerminatesWithoutAnswer) {

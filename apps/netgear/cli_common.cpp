@@ -46,7 +46,7 @@ const std::map<std::string, OptionHelp>& option_help() {
        {"SECONDS", "pattern 2 receiver: end the stream after this long without a frame. Default: none (wait for ever)"}},
       {"jpeg_compression",
        {"BOOL|COLORSPACE", "sender: JPEG-compress 8-bit frames: true, false, or the frames' pixel order (BGR, RGB, "
-                           "GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB), which also turns it on. Default true"}},
+                           "GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB, CMYK), which also turns it on. Default true"}},
       {"jpeg_compression_quality", {"INT", "sender: JPEG quality, 10..100. Default 90"}},
       {"jpeg_compression_fastdct", {"BOOL", "fast (less accurate) DCT when encoding/decoding. Default true"}},
       {"jpeg_compression_fastupsample", {"BOOL", "receiver: fast chroma upsampling when decoding. Default false"}},

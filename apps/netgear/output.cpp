@@ -69,6 +69,23 @@ cv::Mat displayable(const cv::Mat& frame) {
 
 // --- Recorder --------------------------------------------------------------------------------
 
+VideoSize video_size_for(cv::Size frame) {
+  constexpr int kMinWidth = 8, kMinHeight = 2;
+  if (frame.width < kMinWidth || frame.height < kMinHeight) {
+    return {{}, "a " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                    " frame is too small for the video writer (at least " + std::to_string(kMinWidth) + "x" +
+                    std::to_string(kMinHeight) + "; OpenCV's FFMPEG writer corrupts memory below that)"};
+  }
+  return {{frame.width + frame.width % 2, frame.height + frame.height % 2}, {}};
+}
+
+cv::Mat pad_to_video(const cv::Mat& frame, cv::Size size) {
+  if (frame.size() == size) return frame;
+  cv::Mat out;
+  cv::copyMakeBorder(frame, out, 0, size.height - frame.rows, 0, size.width - frame.cols, cv::BORDER_REPLICATE);
+  return out;
+}
+
 Recorder::Recorder(const std::string& target, const std::string& image_format, double fps)
     : target_(target), fps_(fps) {
   if (target.empty()) throw UsageError("--record '': give a video file (.avi, .mp4) or a folder ending in '/'");
@@ -128,12 +145,25 @@ void Recorder::write(const cv::Mat& frame, double fps_hint) {
   }
   img = to_bgr(img);
   if (!writer_.isOpened()) {
+    // The first frame's size becomes the video's: a peer chooses it.
+    const VideoSize video = video_size_for(img.size());
+    if (!video.problem.empty()) {
+      if (!warned_small_) warn("--record: " + video.problem + ": skipped until a larger frame comes (warned once)");
+      warned_small_ = true;
+      return;
+    }
+    video_size_ = video.size;
     double fps = fps_ > 0 ? fps_ : (fps_hint > 0 ? fps_hint : 30.0);
     fps_ = fps;
     size_ = img.size();
-    if (!writer_.open(target_, fourcc_, fps, size_, true) || !writer_.isOpened()) {
+    if (!writer_.open(target_, fourcc_, fps, video_size_, true) || !writer_.isOpened()) {
       throw std::runtime_error("--record " + target_ + ": cannot create the video file (" + fourcc_name_ + ", " +
-                               std::to_string(size_.width) + "x" + std::to_string(size_.height) + ")");
+                               std::to_string(video_size_.width) + "x" + std::to_string(video_size_.height) + ")");
+    }
+    if (video_size_ != size_) {
+      warn("--record: " + std::to_string(size_.width) + "x" + std::to_string(size_.height) +
+           " frames are recorded as " + std::to_string(video_size_.width) + "x" + std::to_string(video_size_.height) +
+           " (the video needs even sizes; the last column/row is repeated)");
     }
   }
   if (img.size() != size_) {
@@ -146,7 +176,7 @@ void Recorder::write(const cv::Mat& frame, double fps_hint) {
     cv::resize(img, r, size_);
     img = r;
   }
-  writer_.write(img);
+  writer_.write(pad_to_video(img, video_size_));
   ++frames_;
 }
 

@@ -10,8 +10,25 @@
 
 namespace netgear::cli {
 
+/// The size of video file (cv::VideoWriter, FFMPEG backend) to make for frames of `frame`, or a
+/// `problem` (why it cannot be made safely). OpenCV 4.6's FFMPEG writer writes past its picture
+/// buffer for frames narrower than 8 pixels (heap corruption, then an abort: one 4x4 frame from a
+/// peer crashed the recorder), and mp4/mkv refuse frames 1 pixel tall; measured under valgrind
+/// with .avi/.mkv MJPG and .mp4 mp4v, every width >= 8 and height >= 2 tried is clean. Its 4:2:0
+/// video drops an odd last column or row, so `size` is `frame` rounded up to even sizes: pad the
+/// frames to it (pad_to_video()). Call it before opening a writer with a peer-chosen size.
+struct VideoSize {
+  cv::Size size;        ///< the video's size (even), when problem is empty
+  std::string problem;  ///< empty, or why such frames cannot be recorded
+};
+VideoSize video_size_for(cv::Size frame);
+/// `frame` padded on the right and bottom, by repeating its last column and row, to `size`.
+cv::Mat pad_to_video(const cv::Mat& frame, cv::Size size);
+
 /// Records frames to a video file (cv::VideoWriter; .avi MJPG, .mp4 mp4v, ...) or to a folder of
-/// numbered images. The video file is created on the first frame, with that frame's size.
+/// numbered images. The video file is created on the first frame whose size the writer can take
+/// (video_size_for(); smaller frames before it are skipped with a warning), with that size rounded
+/// up to even (padded); later frames of another size are resized to the first one's.
 class Recorder {
  public:
   /// `target`: a file name with a known video extension, or a folder (ends in '/' or exists).
@@ -37,10 +54,12 @@ class Recorder {
   int fourcc_ = 0;
   std::string fourcc_name_;
   cv::VideoWriter writer_;
-  cv::Size size_;
+  cv::Size size_;        // the first frame's size
+  cv::Size video_size_;  // the video's: size_ rounded up to even
   std::uint64_t frames_ = 0;
   bool warned_resize_ = false;
   bool warned_skip_ = false;
+  bool warned_small_ = false;
 };
 
 /// A highgui window showing the frames. Does nothing when disabled.

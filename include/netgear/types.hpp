@@ -17,7 +17,8 @@ enum class Pattern : int {
 enum class Protocol { Tcp, Ipc };
 
 /// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
-enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB };
+/// CMYK frames have 4 channels C, M, Y, K and travel as a CMYK (YCCK-coded) JPEG, as simplejpeg's.
+enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB, CMYK };
 
 /// How many peers one instance talks to (vidgear's multiserver_mode / multiclient_mode, which
 /// cannot both be on).
@@ -40,7 +41,7 @@ enum class ReturnPairing {
   Exact,   ///< the reply to each frame waits (at most answer_timeout) for answer() to that frame
 };
 
-/// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others 4).
+/// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others, CMYK too, 4).
 int channels(Colorspace cs) noexcept;
 /// Upper-case name as on the wire ("BGR", ...).
 std::string_view to_string(Colorspace cs) noexcept;

@@ -40,6 +40,9 @@ int pixel_format(Colorspace cs) {
     case Colorspace::XRGB: return TJPF_XRGB;
     case Colorspace::ABGR: return TJPF_ABGR;
     case Colorspace::ARGB: return TJPF_ARGB;
+    // TurboJPEG codes CMYK pixels as a YCCK JPEG and decodes CMYK and YCCK JPEGs back to CMYK
+    // (not a YCbCr JPEG: that is a decoding error, the frame is dropped).
+    case Colorspace::CMYK: return TJPF_CMYK;
   }
   return TJPF_UNKNOWN;
 }

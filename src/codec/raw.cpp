@@ -1,5 +1,6 @@
 #include "codec/raw.hpp"
 
+#include <bit>
 #include <cstring>
 
 #include <opencv2/core.hpp>
@@ -10,6 +11,9 @@
 namespace netgear::codec {
 
 namespace {
+
+// '<' payloads are adopted as they are and '>' ones swapped: right on a little-endian machine only.
+static_assert(std::endian::native == std::endian::little, "raw payloads assume a little-endian machine");
 
 // Lets a cv::Mat own a buffer it did not allocate: the matrix's UMatData keeps the BufferOwner,
 // and the last release of the matrix (or any copy of its header) deletes it. This is how a
@@ -33,6 +37,29 @@ OwnerAllocator& owner_allocator() {
   return a;
 }
 
+// Reverses the bytes of each `itemsize`-byte element of data[0..bytes) (2, 4 or 8; any alignment).
+template <typename U>
+void swap_elements(std::uint8_t* p, std::size_t bytes) {
+  for (std::size_t i = 0; i + sizeof(U) <= bytes; i += sizeof(U)) {
+    U v;
+    std::memcpy(&v, p + i, sizeof v);
+    if constexpr (sizeof(U) == 2) v = __builtin_bswap16(v);
+    else if constexpr (sizeof(U) == 4) v = __builtin_bswap32(v);
+    else v = __builtin_bswap64(v);
+    std::memcpy(p + i, &v, sizeof v);
+  }
+}
+
+void to_native_order(void* data, std::size_t itemsize, std::size_t bytes) {
+  auto* p = static_cast<std::uint8_t*>(data);
+  switch (itemsize) {
+    case 2: swap_elements<std::uint16_t>(p, bytes); break;
+    case 4: swap_elements<std::uint32_t>(p, bytes); break;
+    case 8: swap_elements<std::uint64_t>(p, bytes); break;
+    default: break;  // one byte: nothing to swap
+  }
+}
+
 }  // namespace
 
 void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& shape) {
@@ -46,6 +73,7 @@ void describe(const cv::Mat& m, std::string& dtype, std::vector<std::int64_t>& s
 }
 
 cv::Mat adopt(const wire::RawLayout& layout, void* data, std::unique_ptr<BufferOwner> owner) {
+  if (layout.swap) to_native_order(data, layout.itemsize, layout.bytes);
   const int type = CV_MAKETYPE(layout.depth, layout.channels);
   cv::Mat view(layout.dims, layout.sizes.data(), type, data);
   const bool aligned = reinterpret_cast<std::uintptr_t>(data) % layout.itemsize == 0;

@@ -25,7 +25,8 @@ struct BufferOwner {
 };
 
 /// A matrix of `layout` over `data` (which must hold exactly layout.bytes), owning `owner`: no
-/// copy. When `data` is not aligned to the element size the bytes are copied into a fresh matrix
+/// copy. A big-endian layout (`swap`) has its elements byte-swapped to native order in place
+/// first. When `data` is not aligned to the element size the bytes are copied into a fresh matrix
 /// instead and `owner` is released.
 cv::Mat adopt(const wire::RawLayout& layout, void* data, std::unique_ptr<BufferOwner> owner);
 

@@ -22,11 +22,11 @@ struct ColorspaceName {
   int channels;
 };
 
-constexpr std::array<ColorspaceName, 11> kColorspaces{{
+constexpr std::array<ColorspaceName, 12> kColorspaces{{
     {Colorspace::BGR, "BGR", 3},   {Colorspace::RGB, "RGB", 3},   {Colorspace::GRAY, "GRAY", 1},
     {Colorspace::BGRA, "BGRA", 4}, {Colorspace::RGBA, "RGBA", 4}, {Colorspace::BGRX, "BGRX", 4},
     {Colorspace::RGBX, "RGBX", 4}, {Colorspace::XBGR, "XBGR", 4}, {Colorspace::XRGB, "XRGB", 4},
-    {Colorspace::ABGR, "ABGR", 4}, {Colorspace::ARGB, "ARGB", 4},
+    {Colorspace::ABGR, "ABGR", 4}, {Colorspace::ARGB, "ARGB", 4}, {Colorspace::CMYK, "CMYK", 4},
 }};
 
 std::string lower(std::string_view s) {
@@ -91,7 +91,9 @@ std::string as_string(std::string_view name, const nlohmann::json& v) {
 }
 
 Options::SshTunnel& tunnel(Options& o) {
-  if (!o.ssh_tunnel) o.ssh_tunnel.emplace();
+  // Not emplace(): clang 14 decides whether SshTunnel is default-constructible while Options is
+  // still incomplete (its default member initializers unparsed), caches "no", and refuses it.
+  if (!o.ssh_tunnel) o.ssh_tunnel = Options::SshTunnel{std::string(), std::string(), std::string()};
   return *o.ssh_tunnel;
 }
 
@@ -130,7 +132,7 @@ const std::vector<OptionSpec>& specs() {
        [](Options& o, auto n, const auto& v) {
          if (v.is_string()) {
            auto cs = parse_colorspace(v.template get<std::string>());
-           if (!cs) bad(n, v, "true, false or a colorspace: BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB");
+           if (!cs) bad(n, v, "true, false or a colorspace: BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB, CMYK");
            o.jpeg_compression = true;
            o.jpeg_compression_colorspace = cs;
          } else {

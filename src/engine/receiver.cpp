@@ -92,14 +92,41 @@ void Receiver::serve() {
       }
       log_->info("no traffic on {} for {} ms: re-binding ({} in a row)", endpoints_.front(), silence.count(),
                  budget.misses());
-      link_.reopen(std::chrono::seconds(2));
-      ++reconnects_;
+      if (!rebind(budget, silence)) return;
       continue;
     }
     parts.clear();
     if (!zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait)) continue;
     budget.success();
     if (!on_message(parts)) return;
+  }
+}
+
+bool Receiver::rebind(link::RetryBudget& budget, std::chrono::milliseconds silence) {
+  // Our own closed socket lets go of the address within milliseconds; longer means someone else
+  // holds it.
+  constexpr std::chrono::milliseconds kBindPatience{500};
+  for (;;) {
+    try {
+      link_.reopen(kBindPatience);
+      ++reconnects_;
+      return true;
+    } catch (const net::AddressInUseError& e) {  // other errors (no such folder, ...) end the thread
+      if (budget.miss()) {
+        log_->warn("re-binding {} failed {} times in a row, ending the stream: {}", endpoints_.front(),
+                   budget.misses(), e.what());
+        queue_.end(EndReason::RetriesExhausted);
+        return false;
+      }
+      log_->warn("re-binding {} failed ({} in a row), trying again in {} ms: {}", endpoints_.front(),
+                 budget.misses(), silence.count(), e.what());
+    }
+    // No socket to wait on meanwhile: a back-off in slices, so that close() is seen.
+    for (auto waited = std::chrono::milliseconds(0); waited < silence; waited += kStopSlice) {
+      if (queue_.stopping()) return false;
+      std::this_thread::sleep_for(kStopSlice);
+    }
+    if (queue_.stopping()) return false;
   }
 }
 

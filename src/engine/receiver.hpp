@@ -24,6 +24,7 @@
 #include "engine/reply_policy.hpp"
 #include "engine/senders.hpp"
 #include "link/link.hpp"
+#include "link/retry_budget.hpp"
 #include "net/context.hpp"
 #include "net/socket_spec.hpp"
 #include "netgear/netgear.hpp"
@@ -57,6 +58,11 @@ class Receiver {
   void serve();
   /// Waits up to `silence` (negative: for ever) for a message; false on silence or close().
   bool await_traffic(std::chrono::milliseconds silence);
+  /// Lazy Pirate re-bind after `silence`. A bind refused because someone else took the address
+  /// while it was free is a miss of `budget` and is tried again after another `silence`; false
+  /// when the budget is used up (the stream is ended) or close() was called. Other bind errors
+  /// are thrown (they end the receiving thread and reach recv()).
+  bool rebind(link::RetryBudget& budget, std::chrono::milliseconds silence);
   /// How often a waiting receiving thread looks whether close() was called.
   static constexpr std::chrono::milliseconds kStopSlice{50};
   /// Handles one message; false when it ended the stream.

@@ -35,9 +35,8 @@ void Link::reopen(std::chrono::milliseconds bind_patience) {
   monitor_.stop();
   net::close_now(socket_);
   pending_ = {};
-  if (spec_.bind) {
-    for (const auto& e : endpoints_) net::wait_ipc_released(e);
-  }
+  // A bound ipc socket's file stays after close (libzmq 4.3 does not unlink it): open_socket
+  // waits, within bind_patience, until nothing listens on it any more, then binds over it.
   open(bind_patience);
   ++reopens_;
 }

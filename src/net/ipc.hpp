@@ -8,9 +8,17 @@ namespace netgear::net {
 /// true for "ipc://..." endpoints.
 bool is_ipc(const std::string& endpoint) noexcept;
 
-/// After a bound ipc socket was closed: waits (bounded) until its socket file is gone, so that a
-/// re-bind cannot lose its new file to the old socket's clean-up. Does nothing for tcp.
-void wait_ipc_released(const std::string& endpoint);
+/// What is at an ipc endpoint's path, as a receiver about to bind it must know: libzmq unlinks
+/// whatever is there before binding, so binding over a live socket steals another receiver's
+/// endpoint, and over any other file deletes it.
+enum class IpcPath {
+  Free,       ///< nothing there (or not ipc)
+  Stale,      ///< a socket file nobody listens on (left by a closed or killed process): take it over
+  Listening,  ///< a socket something still listens on: another receiver, or one of ours closing
+  NotSocket,  ///< a regular file, a folder, ...: never replaced
+};
+/// Looks (lstat, then a connect(2) probe for a socket). `detail` gets a few words for messages.
+IpcPath probe_ipc_path(const std::string& endpoint, std::string* detail = nullptr);
 
 /// Removes a bound ipc endpoint's socket file after its socket is closed (only if it is a socket).
 void remove_ipc_file(const std::string& endpoint) noexcept;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "net/endpoints.hpp"
+#include "net/ipc.hpp"
 
 namespace netgear::net {
 
@@ -85,6 +86,23 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const SocketSpec& spec, const std
     }
     const auto give_up = std::chrono::steady_clock::now() + bind_patience;
     for (;;) {
+      // libzmq unlinks whatever is at an ipc path before binding it: look first. A socket still
+      // listened on may be the one this one replaces, closing in ZeroMQ's I/O thread: wait for
+      // it as for EADDRINUSE on tcp.
+      std::string why;
+      const IpcPath at_path = probe_ipc_path(endpoint, &why);
+      if (at_path == IpcPath::Listening && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      if (at_path == IpcPath::Listening) {
+        throw AddressInUseError("the receiver binds, and binding '" + endpoint + "' was refused: " + why +
+                                ". Give each receiver its own ipc address and port.");
+      }
+      if (at_path == IpcPath::NotSocket) {
+        throw ConnectionError("the receiver binds, and binding '" + endpoint + "' was refused: " + why +
+                              ". Give each receiver its own ipc address and port, or remove what is there.");
+      }
       try {
         s.bind(endpoint);
         break;
@@ -94,9 +112,11 @@ zmq::socket_t open_socket(zmq::context_t& ctx, const SocketSpec& spec, const std
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
           continue;
         }
-        throw ConnectionError("the receiver binds, and binding '" + endpoint + "' failed: " + e.what() +
-                              ". It needs an address of this machine ('*' for every interface) and a "
-                              "free port; the sender then connects to this machine's address.");
+        const std::string text = "the receiver binds, and binding '" + endpoint + "' failed: " + e.what() +
+                                 ". It needs an address of this machine ('*' for every interface) and a "
+                                 "free port; the sender then connects to this machine's address.";
+        if (e.num() == EADDRINUSE) throw AddressInUseError(text);
+        throw ConnectionError(text);
       }
     }
   }

@@ -49,9 +49,17 @@ struct SocketSpec {
 /// The spec of this side's socket for the Config's pattern and options.
 SocketSpec socket_spec(const Config& c);
 
+/// A bind refused because someone else has the address (tcp EADDRINUSE, an ipc path another
+/// process listens on): may pass once they let go, unlike the other ConnectionErrors of a bind.
+class AddressInUseError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
 /// Makes a socket from `spec` and binds or connects it to every endpoint. A bind that fails with
 /// "address in use" (the socket this one replaces is still closing) is retried for up to
-/// `bind_patience`. Throws ConnectionError saying which side binds and what address it needs.
+/// `bind_patience`. Throws ConnectionError saying which side binds and what address it needs
+/// (AddressInUseError when someone else holds it).
 zmq::socket_t open_socket(zmq::context_t& ctx, const SocketSpec& spec, const std::vector<std::string>& endpoints,
                           std::chrono::milliseconds bind_patience = std::chrono::milliseconds(0));
 

@@ -44,11 +44,12 @@ std::optional<DType> parse_dtype(std::string_view s) noexcept {
     const char size = s[2];
     if (size < '1' || size > '9') return std::nullopt;
     const std::size_t itemsize = static_cast<std::size_t>(size - '0');
-    // Payloads are in the machine's (little-endian) order; a big-endian multi-byte type would
-    // need swapping, which vidgear never does either, so it is refused.
-    if (order == '>' && itemsize > 1) return std::nullopt;
+    // Our payloads are in the machine's (little-endian) order; a numpy peer may send an array
+    // of a big-endian dtype as it holds it (np.frombuffer on the other side reads it right), so
+    // its elements are byte-swapped to native order on the way in.
+    const bool swap = order == '>' && itemsize > 1;
     for (const auto& e : kTypes) {
-      if (e.kind == kind && e.itemsize == itemsize) return DType{e.depth, e.itemsize};
+      if (e.kind == kind && e.itemsize == itemsize) return DType{e.depth, e.itemsize, swap};
     }
   }
   if (s == "?" || s == "|b1") return DType{CV_8U, 1};
@@ -64,7 +65,11 @@ std::string_view dtype_name(int depth) noexcept {
 
 std::size_t raw_payload_size(std::string_view dtype, const std::vector<std::int64_t>& shape) {
   auto t = parse_dtype(dtype);
-  if (!t) throw ProtocolError("unsupported dtype '" + std::string(dtype) + "'");
+  if (!t) {
+    throw ProtocolError("unsupported dtype '" + std::string(dtype) +
+                        "': no OpenCV type holds it without loss (supported: uint8, int8, uint16, int16, int32, "
+                        "float16, float32, float64, bool, in either byte order)");
+  }
   std::size_t n = t->itemsize;
   for (auto d : shape) {
     if (d < 0) throw ProtocolError("negative dimension in shape");
@@ -83,6 +88,7 @@ RawLayout raw_layout(std::string_view dtype, const std::vector<std::int64_t>& sh
   const auto t = parse_dtype(dtype);  // known good: raw_payload_size checked it
   out.depth = t->depth;
   out.itemsize = t->itemsize;
+  out.swap = t->swap;
   if (shape.empty()) throw ProtocolError("empty shape");
   // At most 32 OpenCV dimensions, plus numpy's channel axis.
   if (shape.size() > 33) throw ProtocolError("shape has too many dimensions");

@@ -15,6 +15,8 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+constexpr unsigned kReplacementCharacter = 0xFFFD;
+
 void append_utf8(std::string& out, unsigned cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -246,14 +248,23 @@ std::string_view JsonScanner::string(std::string& scratch) {
         case 'u': {
           unsigned cp = hex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {
-            // A high surrogate must be followed by an escaped low one.
-            if (t_.substr(p_, 2) != "\\u") fail();
-            p_ += 2;
-            const unsigned low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail();
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            // A high surrogate followed by an escaped low one is one character. Alone (Python's
+            // json.dumps writes a lone surrogate so, json.loads reads it) it is not Unicode and
+            // becomes U+FFFD, the replacement character; what follows is read on its own.
+            const std::size_t after = p_;
+            unsigned low = 0;
+            if (t_.substr(p_, 2) == "\\u") {
+              p_ += 2;
+              low = hex4();
+            }
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            } else {
+              cp = kReplacementCharacter;
+              p_ = after;
+            }
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail();
+            cp = kReplacementCharacter;  // a low surrogate alone
           }
           append_utf8(scratch, cp);
           break;

@@ -3,8 +3,8 @@
 // Frame headers arrive with every frame; reading them into an nlohmann::json document costs some
 // thirty heap allocations per frame (nodes, keys, strings) for seven keys of which only `message`
 // is handed to the application. JsonScanner validates the text as nlohmann's parser does (RFC
-// 8259, well-formed UTF-8, paired surrogates, a leading UTF-8 byte order mark skipped, plus
-// Python's NaN, Infinity and -Infinity) and returns the text of each value, so that the caller
+// 8259, well-formed UTF-8, a leading UTF-8 byte order mark skipped, plus Python's NaN, Infinity
+// and -Infinity, and lone surrogate escapes as Python's json module reads them, decoded to U+FFFD) and returns the text of each value, so that the caller
 // parses only what it keeps. It allocates only for escaped strings longer than std::string's
 // small buffer and for nesting deeper than 15 levels.
 #pragma once

@@ -19,27 +19,51 @@ constexpr std::string_view kNaN = "\x01netgear:NaN";
 constexpr std::string_view kInf = "\x01netgear:Infinity";
 constexpr std::string_view kNegInf = "\x01netgear:-Infinity";
 
-// Replaces the bare tokens outside strings with quoted stand-ins. Returns false (and leaves `out`
-// untouched) when there are none, the common case.
+// The surrogate a \uXXXX escape at text[i] names: 1 high, 2 low, 0 neither (or not an escape).
+int surrogate_at(std::string_view text, std::size_t i) {
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') return 0;
+  const char d = text[i + 2], e = text[i + 3];
+  if (d != 'd' && d != 'D') return 0;
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+  if (!hex(text[i + 4]) || !hex(text[i + 5])) return 0;
+  if (e == '8' || e == '9' || e == 'a' || e == 'A' || e == 'b' || e == 'B') return 1;
+  if ((e >= 'c' && e <= 'f') || (e >= 'C' && e <= 'F')) return 2;
+  return 0;
+}
+
+// Replaces the bare tokens outside strings with quoted stand-ins, and a lone surrogate escape
+// (which Python's json reads, nlohmann refuses) with \ufffd, the replacement character, as
+// JsonScanner decodes it. Returns false (and leaves `out` untouched) when there are none, the
+// common case.
 bool replace_tokens(std::string_view text, std::string& out) {
   bool in_string = false;
   bool found = false;
   std::size_t copied = 0;
-  auto emit = [&](std::size_t at, std::size_t len, std::string_view standin) {
+  auto replace = [&](std::size_t at, std::size_t len, std::string_view with) {
     if (!found) out.reserve(text.size() + 32);
     found = true;
     out.append(text.substr(copied, at - copied));
-    out += '"';
-    out += "\\u0001";
+    out.append(with);
+    copied = at + len;
+  };
+  auto emit = [&](std::size_t at, std::size_t len, std::string_view standin) {
+    replace(at, len, "\"\\u0001");
     out.append(standin.substr(1));
     out += '"';
-    copied = at + len;
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
       if (c == '\\') {
-        ++i;  // skip the escaped character
+        const int s = surrogate_at(text, i);
+        if (s == 1 && surrogate_at(text, i + 6) == 2) {
+          i += 11;  // a pair: one character
+        } else if (s != 0) {
+          replace(i, 6, "\\ufffd");
+          i += 5;
+        } else {
+          ++i;  // skip the escaped character
+        }
       } else if (c == '"') {
         in_string = false;
       }

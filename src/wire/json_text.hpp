@@ -12,7 +12,8 @@
 
 namespace netgear::wire {
 
-/// Parses JSON text, also accepting NaN, Infinity and -Infinity outside strings.
+/// Parses JSON text, also accepting NaN, Infinity and -Infinity outside strings, and lone surrogate
+/// escapes ("\ud800", as Python's json.dumps writes a lone surrogate), decoded to U+FFFD.
 /// Throws netgear::ProtocolError for text that is not JSON.
 nlohmann::json parse_json(std::string_view text);
 

@@ -89,7 +89,8 @@ int red_offset(Colorspace cs) {
     case Colorspace::ABGR: return 3;
     case Colorspace::XRGB:
     case Colorspace::ARGB: return 1;
-    case Colorspace::GRAY: return 0;
+    case Colorspace::GRAY:
+    case Colorspace::CMYK: return 0;
   }
   return 0;
 }
@@ -117,7 +118,8 @@ int blue_offset(Colorspace cs) {
     case Colorspace::ABGR: return 1;
     case Colorspace::XRGB:
     case Colorspace::ARGB: return 3;
-    case Colorspace::GRAY: return 0;
+    case Colorspace::GRAY:
+    case Colorspace::CMYK: return 0;
   }
   return 0;
 }
@@ -241,6 +243,28 @@ TEST(Jpeg, BgraRoundTrip) {
   const cv::Vec4b grey = back.at<cv::Vec4b>(32, 56);
   for (int c = 0; c < 3; ++c) EXPECT_NEAR(grey[c], 128, 4);
   EXPECT_EQ(grey[3], 255);  // alpha is not coded; the decoder fills it opaque
+}
+
+// CMYK (vidgear's jpeg_compression="CMYK"): four channels in, a 4-component (YCCK) JPEG, the same
+// four channels out; a colour JPEG cannot be decoded as CMYK, nor a CMYK one as BGR.
+TEST(Jpeg, CmykRoundTripKeepsFourChannels) {
+  cv::Mat m(48, 64, CV_8UC4, cv::Scalar(0, 255, 128, 40));
+  m(cv::Rect(0, 0, 32, 48)).setTo(cv::Scalar(200, 10, 60, 0));
+  const Bytes jpeg = encode(m, Colorspace::CMYK, 95);
+  const Header h = read_header(jpeg);
+  EXPECT_EQ(h.width, 64);
+  EXPECT_EQ(h.height, 48);
+  EXPECT_EQ(h.colorspace, TJCS_YCCK);
+  const cv::Mat back = decode(jpeg, Colorspace::CMYK);
+  ASSERT_EQ(back.type(), CV_8UC4);
+  ASSERT_EQ(back.size(), m.size());
+  for (const cv::Point at : {cv::Point(8, 24), cv::Point(56, 24)}) {
+    const cv::Vec4b want = m.at<cv::Vec4b>(at), got = back.at<cv::Vec4b>(at);
+    for (int c = 0; c < 4; ++c) EXPECT_NEAR(got[c], want[c], 4) << at << " channel " << c;
+  }
+  EXPECT_THROW(decode(jpeg, Colorspace::BGR), ProtocolError);
+  EXPECT_THROW(decode(encode(red_image(Colorspace::BGR), Colorspace::BGR), Colorspace::CMYK), ProtocolError);
+  EXPECT_THROW(encode(red_image(Colorspace::BGR), Colorspace::CMYK), FrameError);  // 3 channels
 }
 
 // Every colorspace maps to the right TurboJPEG pixel format: red written in that layout comes

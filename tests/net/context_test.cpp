@@ -90,10 +90,11 @@ class BlockingService final : public net::Service {
     } catch (const zmq::error_t& e) {
       log_.add(name_ + (e.num() == ETERM ? ": ETERM" : ": error " + std::to_string(e.num())));
     }
-    // Logged before the close: zmq_ctx_term() returns as soon as the socket is closed, so stop()
-    // may log before a line written after it.
-    log_.add(name_ + ": closing its socket");
+    // Logged before close(): the context's termination may return (and stop() log) as soon as
+    // the socket is closed, before this thread could log after it.
+    log_.add(name_ + ": closing the socket");
     s.close();
+    log_.add(name_ + ": socket closed");
   }
 
   net::Context& ctx_;
@@ -116,7 +117,7 @@ TEST(Context, CloseWakesABlockedServiceThenStopsIt) {
   const auto events = log.events();
   SCOPED_TRACE(dump(events));
   const long eterm = log.index("a: ETERM");
-  const long closed = log.index("a: closing its socket");
+  const long closed = log.index("a: closing the socket");
   const long stop = log.index("a: stop, context terminated");
   ASSERT_GE(eterm, 0) << "the service thread did not see ETERM";
   ASSERT_GE(closed, 0);
@@ -195,7 +196,7 @@ TEST(Context, ShutdownWakesBlockedCallsButLeavesTheContext) {
   net::Context ctx;
   ctx.add(std::make_unique<BlockingService>(ctx, "s", log));
   ctx.shutdown();
-  ASSERT_TRUE(test::wait_until([&] { return log.index("s: closing its socket") >= 0; }, 2s)) << dump(log.events());
+  ASSERT_TRUE(test::wait_until([&] { return log.index("s: socket closed") >= 0; }, 2s)) << dump(log.events());
   EXPECT_GE(log.index("s: ETERM"), 0);
   EXPECT_NE(ctx.zmq().handle(), nullptr);  // not terminated: close() does that
   EXPECT_EQ(log.count("s: stop, context terminated") + log.count("s: stop, context ALIVE"), 0);

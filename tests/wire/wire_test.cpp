@@ -135,6 +135,33 @@ TEST(JsonText, EscapedUnicodeFromPython) {
   EXPECT_EQ(v["q"], "a\"NaN");
 }
 
+// Python's json.dumps writes a lone surrogate (a str holding "\ud800") as the escape itself, and
+// json.loads reads it back. It is not Unicode: it decodes here to U+FFFD, the replacement
+// character, in a message, a reply and the header scanner alike; a pair still makes one character.
+TEST(JsonText, LoneSurrogatesDecodeToTheReplacementCharacter) {
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(parse_json(R"("a\ud800b")"), "a" + fffd + "b");
+  EXPECT_EQ(parse_json(R"("\udc00")"), fffd);                        // a low one alone
+  EXPECT_EQ(parse_json(R"("\ud800\u0041")"), fffd + "A");            // high, then no low
+  EXPECT_EQ(parse_json(R"("\ud800\ud83d\ude00")"), fffd + "\U0001F600");  // high, then a pair
+  EXPECT_EQ(parse_json(R"("\ud83d\ude00\udfff")"), "\U0001F600" + fffd);
+  EXPECT_EQ(parse_json(R"({"k\uDBFF": ["x\\ud800"]})"), (nlohmann::json{{"k" + fffd, {"x\\ud800"}}}));  // escaped backslash: text
+  EXPECT_EQ(parse_json(R"("\ud800")").get<std::string>().size(), 3u);
+
+  const FrameHeader h = decode_header(
+      R"({"terminate_flag": false, "compression": false, "message": {"t": "a\ud800b", "\udfff": 1}, "pattern": "1", "dtype": "uint8", "shape": [1, 1]})");
+  EXPECT_EQ(h.message["t"], "a" + fffd + "b");
+  EXPECT_EQ(h.message[fffd], 1);
+  // The scanner reads strings itself (here the colorspace): the same rule.
+  EXPECT_THROW(decode_header(R"({"terminate_flag": false, "compression": {"dct": true, "ups": false, "colorspace": "BGR\ud800"}, "message": null, "pattern": "1", "dtype": "", "shape": ""})"),
+               ProtocolError);  // decodes, but is no colorspace
+  const FrameHeader p = decode_header(R"({"terminate_flag": false, "compression": false, "message": null, "pattern": "1\udc00", "dtype": "uint8", "shape": [1]})");
+  EXPECT_EQ(p.pattern, "1" + fffd);
+  // Still refused: a \u escape that is not four hex digits.
+  EXPECT_THROW(parse_json(R"("\ud80")"), ProtocolError);
+  EXPECT_THROW(parse_json(R"("\ud800\u12")"), ProtocolError);
+}
+
 TEST(JsonText, EveryJsonKindRoundTrips) {
   const nlohmann::json values[] = {nullptr, true, false, 0, -42, 1ull << 63, 3.25, -1e-300, "", "text",
                                    nlohmann::json::array(), nlohmann::json::object(),
@@ -232,7 +259,24 @@ TEST(DType, NamesAndProtocolCodes) {
     EXPECT_EQ(t->depth, c.depth) << c.text;
     EXPECT_EQ(t->itemsize, c.size) << c.text;
   }
-  for (const char* bad : {">f4", ">i2", "uint32", "int64", "<i8", "complex64", "", "x", "<z4"}) {
+  for (const auto& c : cases) EXPECT_FALSE(parse_dtype(c.text)->swap) << c.text;
+  // Big-endian (numpy's str() of a '>' dtype): the same depth, bytes to be swapped.
+  const Case big[] = {{">u2", CV_16U, 2}, {">i2", CV_16S, 2}, {">i4", CV_32S, 4}, {">f2", CV_16F, 2},
+                      {">f4", CV_32F, 4}, {">f8", CV_64F, 8}};
+  for (const auto& c : big) {
+    auto t = parse_dtype(c.text);
+    ASSERT_TRUE(t) << c.text;
+    EXPECT_EQ(t->depth, c.depth) << c.text;
+    EXPECT_EQ(t->itemsize, c.size) << c.text;
+    EXPECT_TRUE(t->swap) << c.text;
+  }
+  for (const char* one : {">u1", ">i1", ">b1", "|b1", "?"}) {
+    ASSERT_TRUE(parse_dtype(one)) << one;
+    EXPECT_FALSE(parse_dtype(one)->swap) << one;
+  }
+  // No OpenCV depth holds these without loss.
+  for (const char* bad : {"uint32", "<u4", ">u4", "int64", "<i8", ">i8", "uint64", "<u8", "complex64", "<c8",
+                          "complex128", "float128", "<f16", "<M8", "object", "|O", "", "x", "<z4", ">f3"}) {
     EXPECT_FALSE(parse_dtype(bad)) << bad;
   }
   EXPECT_EQ(dtype_name(CV_8U), "uint8");
@@ -244,6 +288,13 @@ TEST(Payload, SizeFromDtypeAndShape) {
   EXPECT_EQ(raw_payload_size("<f8", {2, 3}), 48u);
   EXPECT_EQ(raw_payload_size("int16", {0, 5}), 0u);
   EXPECT_THROW(raw_payload_size("uint32", {1}), ProtocolError);
+  try {  // the message (the receiver's log line) names the dtype
+    (void)raw_payload_size("uint64", {1});
+    ADD_FAILURE() << "uint64 accepted";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("'uint64'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(raw_payload_size(">f8", {2, 3}), 48u);
   EXPECT_THROW(raw_payload_size("uint8", {-1, 2}), ProtocolError);
   EXPECT_THROW(raw_payload_size("float64", {1ll << 40, 1ll << 40}), ProtocolError);
 }
