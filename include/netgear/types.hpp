@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "netgear/export.hpp"
+
 namespace netgear {
 
 /// ZeroMQ messaging pattern, numbered as in vidgear.
@@ -14,7 +16,10 @@ enum class Pattern : int {
 };
 
 /// Transport of the endpoint `<protocol>://<address>:<port>`.
-enum class Protocol { Tcp, Ipc };
+enum class Protocol {
+  Tcp,  ///< tcp://address:port
+  Ipc,  ///< ipc://address:port, a socket file on this machine
+};
 
 /// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
 enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB };
@@ -41,21 +46,21 @@ enum class ReturnPairing {
 };
 
 /// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others 4).
-int channels(Colorspace cs) noexcept;
+NETGEAR_EXPORT int channels(Colorspace cs) noexcept;
 /// Upper-case name as on the wire ("BGR", ...).
-std::string_view to_string(Colorspace cs) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Colorspace cs) noexcept;
 /// Parses a colorspace name (case-insensitive); nullopt when unknown.
-std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
+NETGEAR_EXPORT std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
 
 /// "0", "1" or "2", as in frame headers.
-std::string_view to_string(Pattern p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Pattern p) noexcept;
 /// "tcp" or "ipc".
-std::string_view to_string(Protocol p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Protocol p) noexcept;
 /// "single", "multi-server" or "multi-client".
-std::string_view to_string(Topology t) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Topology t) noexcept;
 /// "off", "StoneHouse" or "IronHouse".
-std::string_view to_string(SecureMode m) noexcept;
+NETGEAR_EXPORT std::string_view to_string(SecureMode m) noexcept;
 /// "sticky" or "exact".
-std::string_view to_string(ReturnPairing p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(ReturnPairing p) noexcept;
 
 }  // namespace netgear
