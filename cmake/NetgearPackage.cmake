@@ -14,6 +14,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # netgear_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # dpkg-shlibdeps (dpkg-dev)
+set(CPACK_STRIP_FILES ON)               # the CLI (and a shared library) without debug info
 set(netgear_deb_depends "libopencv-core-dev, nlohmann-json3-dev (>= 3.10)")
 if(NETGEAR_STATIC)
   string(APPEND netgear_deb_depends ", cppzmq-dev, libzmq3-dev, libturbojpeg0-dev, libspdlog-dev")
