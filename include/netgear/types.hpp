@@ -22,7 +22,19 @@ enum class Protocol {
 };
 
 /// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
-enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB };
+enum class Colorspace {
+  BGR,   ///< 3 channels, blue first (OpenCV's order)
+  RGB,   ///< 3 channels, red first
+  GRAY,  ///< 1 channel
+  BGRA,  ///< 4 channels: blue, green, red, alpha
+  RGBA,  ///< 4 channels: red, green, blue, alpha
+  BGRX,  ///< 4 channels: blue, green, red, unused
+  RGBX,  ///< 4 channels: red, green, blue, unused
+  XBGR,  ///< 4 channels: unused, blue, green, red
+  XRGB,  ///< 4 channels: unused, red, green, blue
+  ABGR,  ///< 4 channels: alpha, blue, green, red
+  ARGB,  ///< 4 channels: alpha, red, green, blue
+};
 
 /// How many peers one instance talks to (vidgear's multiserver_mode / multiclient_mode, which
 /// cannot both be on).
