@@ -9,7 +9,7 @@
 #                                            apt-get install it, build both consumers against /usr,
 #                                            remove it again
 #   scripts/consumer-test.sh subproject      the consumer with NetGear as a subproject
-#                                            (add_subdirectory), as a shared library; checks that
+#                                            (FetchContent), as a shared library; checks that
 #                                            libnetgear.so exports only the public API
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,12 +104,12 @@ case "${1:-}" in
     consumer_pkgconfig "" "$work/pkgconfig-usr"
     ;;
   subproject)
-    echo "-- consumer: add_subdirectory(netgear), BUILD_SHARED_LIBS=ON"
+    echo "-- consumer: FetchContent_MakeAvailable(netgear) from this checkout, BUILD_SHARED_LIBS=ON"
     # No build type: no optimisation, the quickest build of the library.
     cmake -S tests/consumer -B "$work/sub" -DNETGEAR_SOURCE_DIR="$src" -DBUILD_SHARED_LIBS=ON \
       >/dev/null
     cmake --build "$work/sub" -j "$jobs" >/dev/null
-    lib=$(ls "$work"/sub/netgear/src/libnetgear.so.*.*.* 2>/dev/null || true)
+    lib=$(find "$work/sub" -name "libnetgear.so.*.*.*" | head -1)
     [ -n "$lib" ] || { echo "no versioned libnetgear.so"; exit 1; }
     echo "-- $(basename "$lib"), soname $(objdump -p "$lib" | awk '/SONAME/ {print $2}')"
     ldd "$work/sub/consumer" | grep -q libnetgear.so || { echo "the consumer does not load libnetgear.so"; exit 1; }
