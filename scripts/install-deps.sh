@@ -12,6 +12,7 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssh-dev openssh-server openssh-client
+  doxygen dpkg-dev file
 )
 
 SUDO=""

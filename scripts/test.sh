@@ -7,21 +7,26 @@
 #   --fuzz       also build the libFuzzer targets (clang, installed if missing) and run each for
 #                a bounded time on the checked-in corpus (FUZZ_SECONDS each, default 45; new
 #                inputs go to a temp folder)
+#   --package    also build the .deb, install it (apt-get), build and run the consumer projects
+#                against it, and build the consumer with NetGear as a shared subproject
 #   --all        all four (this is what CI runs: .ci/run)
 #   --no-deps    skip the dependency check
+# Always: the API reference (Doxygen, warnings are errors), and `cmake --install` into a temporary
+# prefix with the consumer project built against it (find_package and pkg-config) and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitize=0 tsan=0 bench=0 fuzz=0 deps=1
+sanitize=0 tsan=0 bench=0 fuzz=0 package=0 deps=1
 for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=1 ;;
     --tsan) tsan=1 ;;
     --bench) bench=1 ;;
     --fuzz) fuzz=1 ;;
-    --all) sanitize=1; tsan=1; bench=1; fuzz=1 ;;
+    --package) package=1 ;;
+    --all) sanitize=1; tsan=1; bench=1; fuzz=1; package=1 ;;
     --no-deps) deps=0 ;;
-    *) echo "usage: scripts/test.sh [--sanitize] [--tsan] [--bench] [--fuzz] [--all] [--no-deps]" >&2; exit 2 ;;
+    *) echo "usage: scripts/test.sh [--sanitize] [--tsan] [--bench] [--fuzz] [--package] [--all] [--no-deps]" >&2; exit 2 ;;
   esac
 done
 
@@ -38,8 +43,24 @@ build_and_test() {  # build-dir, extra cmake args...
   ctest --test-dir "$dir" --output-on-failure --timeout 600
 }
 
+step() {  # name, command...: runs it and says how long it took
+  local name=$1 t0; shift
+  t0=$(date +%s)
+  echo "== $name"
+  "$@"
+  echo "== $name: $(( $(date +%s) - t0 )) s"
+}
+
 start=$(date +%s)
-build_and_test build
+# Configured for /usr so that the .deb (--package) gets Debian's multiarch library folder;
+# `cmake --install build --prefix P` installs anywhere.
+build_and_test build -DCMAKE_INSTALL_PREFIX=/usr
+step "docs (doxygen)" cmake --build build --target docs
+step "consumer: install + find_package + pkg-config" scripts/consumer-test.sh install build
+if [ "$package" = 1 ]; then
+  step "consumer: .deb" scripts/consumer-test.sh deb build
+  step "consumer: shared subproject" scripts/consumer-test.sh subproject
+fi
 if [ "$sanitize" = 1 ]; then
   # Leaks are checked too; ZeroMQ's and OpenCV's own one-time allocations are not reported
   # because they are still reachable at exit.

@@ -14,6 +14,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "netgear/error.hpp"
+#include "netgear/version.hpp"
 
 #if defined(NETGEAR_HAVE_BENCH)
 #include "bench.hpp"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
                "netgear"};
   app.footer(exit_codes_help() + " See `netgear <subcommand> --help` and docs/cli.md.");
   app.require_subcommand(0, 1);
+  app.set_version_flag("--version", "netgear " + std::string(netgear::version()));
   Action action;
   try {
     register_send(app, action);

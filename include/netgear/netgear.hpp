@@ -20,30 +20,45 @@
 #include <opencv2/core/mat.hpp>
 
 #include "netgear/error.hpp"
+#include "netgear/export.hpp"
 #include "netgear/options.hpp"
 
+/// Everything of NetGear C++: the NetGear class, its settings (Config, Options), what it hands out
+/// (Frame, SendResult, Stats) and the exceptions (Error and its subclasses).
 namespace netgear {
 
+/// The JSON type of messages and return data (nlohmann::json, the library's dependency).
 using json = nlohmann::json;
 
 /// The port of an endpoint, or the ports of a multi mode: any text vidgear takes ("5555"; for ipc
 /// it is part of the path). One port in the primary modes (`.port = "5555"`); a list for a
 /// multi-server receiver or a multi-client sender (`.port = {"5566", "5567"}`). Empty: "5555".
-class Ports {
+class NETGEAR_EXPORT Ports {
  public:
+  /// No port: the default, "5555".
   Ports() = default;
+  /// One port.
   Ports(std::string port) : list_{std::move(port)} {}  // NOLINT: implicit, as vidgear's str
+  /// One port.
   Ports(const char* port) : list_{std::string(port)} {}  // NOLINT
+  /// A list of ports (multi modes).
   Ports(std::initializer_list<std::string> ports) : list_(ports) {}
+  /// A list of ports (multi modes).
   Ports(std::vector<std::string> ports) : list_(std::move(ports)) {}  // NOLINT
 
+  /// The ports in the order given.
   const std::vector<std::string>& list() const noexcept { return list_; }
+  /// true when no port was given (the default, "5555", applies).
   bool empty() const noexcept { return list_.empty(); }
+  /// How many ports were given.
   std::size_t size() const noexcept { return list_.size(); }
+  /// The first port, for range-for.
   std::vector<std::string>::const_iterator begin() const noexcept { return list_.begin(); }
+  /// Past the last port.
   std::vector<std::string>::const_iterator end() const noexcept { return list_.end(); }
   /// The ports joined by commas ("5566,5567"), as the command line takes them.
   std::string text() const;
+  /// Same ports in the same order.
   bool operator==(const Ports&) const = default;
 
  private:
@@ -58,12 +73,15 @@ struct Config {
   std::string address{};
   /// Port, or list of ports in the multi modes (see Ports). Default "5555".
   Ports port{};
+  /// Transport: tcp (default) or ipc.
   Protocol protocol = Protocol::Tcp;
+  /// ZeroMQ pattern (vidgear's pattern 0, 1, 2); both sides must use the same.
   Pattern pattern = Pattern::Pair;
   /// true: this instance receives (recv()); false: it sends (send()).
   bool receive_mode = false;
   /// Log through spdlog (logger "netgear"). Off: nothing is logged.
   bool logging = false;
+  /// Every other setting (vidgear's options dictionary).
   Options options{};
 };
 
@@ -87,7 +105,9 @@ struct ReturnData {
   json value;
   /// The frame that came back (decoded like a received frame); empty when none.
   cv::Mat frame;
+  /// true when a frame came back.
   bool has_frame() const noexcept { return !frame.empty(); }
+  /// true when nothing came back (no value, no frame).
   bool empty() const noexcept { return frame.empty() && value.is_null(); }
 };
 
@@ -112,7 +132,8 @@ enum class EndReason {
   Closed,             ///< close() was called on this receiver
   Failed,             ///< the receiving thread failed; recv() rethrows the error
 };
-std::string_view to_string(EndReason r) noexcept;
+/// The reason in words, e.g. "terminated by the sender" (for logs and messages).
+NETGEAR_EXPORT std::string_view to_string(EndReason r) noexcept;
 
 /// Counters of one instance, read with stats(). Cheap to call at any time.
 struct Stats {
@@ -143,7 +164,9 @@ struct PeerStats {
   bool terminated = false;       ///< multi-server: it ended its stream (a later frame makes it active again)
 };
 
-class NetGear {
+/// One end of a stream (vidgear's NetGear class): a sender (send()) or, with
+/// Config::receive_mode, a receiver (recv()).
+class NETGEAR_EXPORT NetGear {
  public:
   /// Creates the socket(s): a receiver binds (and starts its receiving thread), a sender connects.
   /// Throws OptionError for bad or incompatible settings, ConnectionError when the bind fails,
@@ -151,7 +174,10 @@ class NetGear {
   /// call of this class throws derives from netgear::Error (std::bad_alloc aside).
   explicit NetGear(const Config& config);
   ~NetGear();  ///< close()
+  /// Takes over the other instance's sockets and thread; the moved-from instance is empty
+  /// (endpoint() is empty text, config() throws ClosedError) and may be destroyed or assigned to.
   NetGear(NetGear&&) noexcept;
+  /// Closes this instance (if it holds one), then takes over the other's, as the move constructor.
   NetGear& operator=(NetGear&&) noexcept;
   NetGear(const NetGear&) = delete;
   NetGear& operator=(const NetGear&) = delete;
@@ -177,12 +203,14 @@ class NetGear {
   /// with this receiver's JPEG settings. Thread-safe. Throws ModeError without bidirectional mode,
   /// FrameError for data that cannot be sent.
   void set_return_data(const json& value);
+  /// Same, with a frame as the return data.
   void set_return_data(const cv::Mat& frame);
   /// Receive mode, return_pairing = exact: the return data for the frame numbered `frame_id`
   /// (Frame::id), sent with that frame's own reply. The reply waits for this at most
   /// answer_timeout, then carries the sticky value instead. false when the answer came too late
   /// (the reply had left). Thread-safe. Throws ModeError without exact pairing.
   bool answer(std::uint64_t frame_id, const json& value);
+  /// Same, with a frame as the answer.
   bool answer(std::uint64_t frame_id, const cv::Mat& frame);
 
   /// Receive mode: true once the stream has ended and every queued frame was handed out.
@@ -195,11 +223,14 @@ class NetGear {
   /// bounded time in every pattern and state, also when the peer is gone. Idempotent.
   void close();
 
+  /// This instance's counters so far (all zero on a moved-from instance). Thread-safe.
   Stats stats() const;
   /// Multi-server receiver: every server heard from so far, in the order they first appeared.
   /// Multi-client sender: every client, in the order of its ports. Empty in the other modes.
   /// Thread-safe.
   std::vector<PeerStats> peers() const;
+  /// The configuration this instance was constructed with. Throws ClosedError on a moved-from
+  /// instance.
   const Config& config() const;
   /// The endpoint this instance binds or connects to, e.g. "tcp://127.0.0.1:5555" (the first one
   /// when there are several); empty on a moved-from instance.

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netgear/export.hpp"
 #include "netgear/types.hpp"
 
 namespace netgear {
@@ -77,8 +78,10 @@ struct Options {
     std::string server{};    ///< "[user@]host[:port]" of the SSH server (required)
     std::string password{};  ///< password, or the key file's passphrase; empty: none
     std::string keyfile{};   ///< private key file; empty: password or ssh-agent
+    /// Same server, password and key file.
     bool operator==(const SshTunnel&) const = default;
   };
+  /// The SSH tunnel the sender goes through; unset: none.
   std::optional<SshTunnel> ssh_tunnel{};
 
   // --- Receiver queue (not in vidgear) --------------------------------------------------------
@@ -102,22 +105,22 @@ struct Options {
 // type) but change nothing, so they are not fields.
 
 /// The vidgear names parse_options() accepts, in documentation order.
-const std::vector<std::string>& option_names();
+NETGEAR_EXPORT const std::vector<std::string>& option_names();
 
 /// Applies one option by its vidgear name to `opts`. `value` is JSON: a bool, number, string or
 /// array as vidgear takes it. Throws OptionError naming the option and the value when the value
 /// has the wrong type or is out of range (the ranges are those validate() checks).
-void apply_option(Options& opts, std::string_view name, const nlohmann::json& value);
+NETGEAR_EXPORT void apply_option(Options& opts, std::string_view name, const nlohmann::json& value);
 /// Same, from text as typed on a command line ("true", "80", "0.5", "BGR", ...).
-void apply_option_text(Options& opts, std::string_view name, std::string_view text);
+NETGEAR_EXPORT void apply_option_text(Options& opts, std::string_view name, std::string_view text);
 
 /// Builds Options from a JSON object of vidgear names, e.g. {"jpeg_compression_quality": 80}.
-Options parse_options(const nlohmann::json& object);
+NETGEAR_EXPORT Options parse_options(const nlohmann::json& object);
 /// Builds Options from name/text pairs, e.g. {{"max_retries", "5"}}.
-Options parse_options(const std::map<std::string, std::string>& values);
+NETGEAR_EXPORT Options parse_options(const std::map<std::string, std::string>& values);
 
 /// Checks every field's range (the one place ranges are checked: the parser and NetGear's
 /// constructor both call it). Throws OptionError naming the first bad field by its vidgear name.
-void validate(const Options& opts);
+NETGEAR_EXPORT void validate(const Options& opts);
 
 }  // namespace netgear

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "netgear/export.hpp"
+
 namespace netgear {
 
 /// ZeroMQ messaging pattern, numbered as in vidgear.
@@ -14,11 +16,26 @@ enum class Pattern : int {
 };
 
 /// Transport of the endpoint `<protocol>://<address>:<port>`.
-enum class Protocol { Tcp, Ipc };
+enum class Protocol {
+  Tcp,  ///< tcp://address:port
+  Ipc,  ///< ipc://address:port, a socket file on this machine
+};
 
 /// Pixel order of a JPEG-compressed frame (the frame as handed to send(), and as recv() returns it).
-/// CMYK frames have 4 channels C, M, Y, K and travel as a CMYK (YCCK-coded) JPEG, as simplejpeg's.
-enum class Colorspace { BGR, RGB, GRAY, BGRA, RGBA, BGRX, RGBX, XBGR, XRGB, ABGR, ARGB, CMYK };
+enum class Colorspace {
+  BGR,   ///< 3 channels, blue first (OpenCV's order)
+  RGB,   ///< 3 channels, red first
+  GRAY,  ///< 1 channel
+  BGRA,  ///< 4 channels: blue, green, red, alpha
+  RGBA,  ///< 4 channels: red, green, blue, alpha
+  BGRX,  ///< 4 channels: blue, green, red, unused
+  RGBX,  ///< 4 channels: red, green, blue, unused
+  XBGR,  ///< 4 channels: unused, blue, green, red
+  XRGB,  ///< 4 channels: unused, red, green, blue
+  ABGR,  ///< 4 channels: alpha, blue, green, red
+  ARGB,  ///< 4 channels: alpha, red, green, blue
+  CMYK,  ///< 4 channels: cyan, magenta, yellow, black; travels as a CMYK (YCCK-coded) JPEG, as simplejpeg's
+};
 
 /// How many peers one instance talks to (vidgear's multiserver_mode / multiclient_mode, which
 /// cannot both be on).
@@ -42,21 +59,21 @@ enum class ReturnPairing {
 };
 
 /// Number of channels of a frame in this colorspace (GRAY 1, BGR/RGB 3, the others, CMYK too, 4).
-int channels(Colorspace cs) noexcept;
+NETGEAR_EXPORT int channels(Colorspace cs) noexcept;
 /// Upper-case name as on the wire ("BGR", ...).
-std::string_view to_string(Colorspace cs) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Colorspace cs) noexcept;
 /// Parses a colorspace name (case-insensitive); nullopt when unknown.
-std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
+NETGEAR_EXPORT std::optional<Colorspace> parse_colorspace(std::string_view name) noexcept;
 
 /// "0", "1" or "2", as in frame headers.
-std::string_view to_string(Pattern p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Pattern p) noexcept;
 /// "tcp" or "ipc".
-std::string_view to_string(Protocol p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Protocol p) noexcept;
 /// "single", "multi-server" or "multi-client".
-std::string_view to_string(Topology t) noexcept;
+NETGEAR_EXPORT std::string_view to_string(Topology t) noexcept;
 /// "off", "StoneHouse" or "IronHouse".
-std::string_view to_string(SecureMode m) noexcept;
+NETGEAR_EXPORT std::string_view to_string(SecureMode m) noexcept;
 /// "sticky" or "exact".
-std::string_view to_string(ReturnPairing p) noexcept;
+NETGEAR_EXPORT std::string_view to_string(ReturnPairing p) noexcept;
 
 }  // namespace netgear
