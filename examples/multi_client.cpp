@@ -21,7 +21,7 @@ using netgear::json;
 
 namespace {
 
-const std::vector<std::string> kPorts = {"5601", "5602", "5603"};
+const std::vector<std::string> kPorts = {"5611", "5612", "5613"};
 
 // A client: binds its port, counts the frames it gets until the sender ends the stream.
 netgear::Config client_config(netgear::Pattern pattern, const std::string& port) {
