@@ -163,7 +163,9 @@ void add_netgear_flags(CLI::App& app, NetgearFlags& flags, Role role) {
     auto it = option_help().find(name);
     const std::string type = it != option_help().end() ? it->second.type : "VALUE";
     const std::string text = it != option_help().end() ? it->second.text : "NetGear option '" + name + "'";
-    d.option = app.add_option(d.flag, d.value, text)->type_name(type)->group(ogroup);
+    d.option = app.add_option(d.flag, d.value, text)->type_name(type == "BOOL" ? "[BOOL]" : type)->group(ogroup);
+    // A BOOL option given alone means true: `--multiserver-mode` as well as `--multiserver-mode true`.
+    if (type == "BOOL") d.option->expected(0, 1);
   }
 }
 
@@ -205,8 +207,9 @@ Options build_options(const NetgearFlags& flags) {
   }
   for (const auto& d : flags.dedicated) {
     if (!d.option || d.option->count() == 0) continue;
+    const std::string value = d.value.empty() && d.option->get_expected_min() == 0 ? "true" : d.value;
     try {
-      apply_option_text(opts, d.name, d.value);
+      apply_option_text(opts, d.name, value);
     } catch (const OptionError& e) {
       throw UsageError(d.flag + " " + show_text(d.value) + ": " + e.what());
     }
