@@ -277,7 +277,8 @@ std::string ReceiveSummary::to_line() const {
          std::to_string(frames_lost) + " lost, " + std::to_string(reconnects) + " reconnects, " +
          std::to_string(dropped_malformed) + " malformed, " +
          (answers_late ? std::to_string(answers_late) + " answers late, " : std::string()) +
-         (multi_server ? std::to_string(servers.size()) + " servers, " : std::string()) + std::to_string(width) +
+         (multi_server ? std::to_string(servers.size()) + (servers.size() == 1 ? " server, " : " servers, ")
+                       : std::string()) + std::to_string(width) +
          "x" + std::to_string(height) +
          ", end: " + end_reason;
 }
