@@ -686,6 +686,44 @@ TEST_F(CliTest, BenchJsonHasOneObjectPerCase) {
     EXPECT_TRUE(c["run"].value("ok", false));
   }
 }
+
+// --multiserver: the matrix case, then one object per pattern (1 and 2) with 2 servers here, each
+// server's frames and share of the window.
+TEST_F(CliTest, BenchMultiserverReportsEachServersShare) {
+  Child bench({cli(), "bench", "--json", "--multiserver", "--servers", "2", "--patterns", "0", "--transports", "tcp",
+               "--sizes", "160x120", "--compression", "raw", "--duration", "0.3", "--warmup", "0.1", "--codec-time",
+               "0.2", "--paced-fps", "0"});
+  const ExitStatus s = bench.wait(120s);
+  ASSERT_TRUE(s.ok()) << describe(s);
+  const auto j = nlohmann::json::parse(s.out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << s.out;
+  ASSERT_EQ(j.size(), 3u) << s.out;
+  std::vector<int> patterns;
+  for (std::size_t k = 1; k < j.size(); ++k) {
+    const auto& c = j[k];
+    EXPECT_EQ(c.value("group", ""), "multiserver") << c.dump();
+    patterns.push_back(c.value("pattern", -1));
+    EXPECT_EQ(c.value("size", ""), "640x480");
+    EXPECT_EQ(c.value("compression", ""), "jpeg");
+    EXPECT_EQ(c.value("servers", 0), 2);
+    EXPECT_GT(c.value("fps", 0.0), 0.0) << c.dump();
+    ASSERT_TRUE(c["per_server"].is_array()) << c.dump();
+    ASSERT_EQ(c["per_server"].size(), 2u) << c.dump();
+    std::uint64_t frames = 0;
+    double shares = 0;
+    for (const auto& e : c["per_server"]) {
+      EXPECT_GT(e.value("frames", std::uint64_t{0}), 0u) << c.dump();
+      frames += e.value("frames", std::uint64_t{0});
+      shares += e.value("share", 0.0);
+    }
+    EXPECT_EQ(frames, c.value("frames", std::uint64_t{0})) << c.dump();
+    EXPECT_NEAR(shares, 1.0, 1e-9);
+    EXPECT_GT(c.value("min_share", 0.0), 0.0);
+    EXPECT_LE(c.value("min_share", 0.0), c.value("max_share", 0.0));
+    EXPECT_EQ(c["sender"].size(), 2u) << c.dump();
+  }
+  EXPECT_EQ(patterns, (std::vector<int>{1, 2}));
+}
 #endif
 
 // --- signals -------------------------------------------------------------------------------------
