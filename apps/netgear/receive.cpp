@@ -316,7 +316,7 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
   // Redraws the mosaic at most 30 times a second (with the servers' ended marks); false when the
   // window was closed.
   auto refresh_mosaic = [&](Clock::time_point now, bool force) {
-    if (!mosaic || mosaic->size() == 0) return viewer.poll();
+    if (!mosaic || mosaic->size() == 0 || !viewer.enabled()) return viewer.poll();
     if (!force && now - mosaic_shown < 33ms) return viewer.poll();
     mosaic_shown = now;
     for (const auto& p : ng.peers()) mosaic->set_ended(p.peer, p.terminated);
