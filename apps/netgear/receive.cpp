@@ -72,7 +72,8 @@ void add_receive_flags(CLI::App& app, ReceiveFlags& f, bool recv_limits) {
       ->group(group);
   app.add_option("--record", f.record,
                  "record the frames: a video file (.avi = MJPG, .mp4 = mp4v; size of the first frame) or a "
-                 "folder ending in '/' (numbered images frame_000000.png, ...)")
+                 "folder ending in '/' (numbered images frame_000000.png, ...); in multi-server mode one per "
+                 "server: x.avi -> x_<port>.avi, DIR/ -> DIR/<port>/")
       ->type_name("FILE|DIR/")
       ->group(group);
   app.add_option("--record-format", f.record_format, "image format when recording to a folder: png or jpg. Default png")
@@ -313,8 +314,8 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
   if (multi && recorder) per_server.emplace(flags.record, flags.record_format, flags.record_fps);
   ServerCounts server_counts;
   Clock::time_point mosaic_shown{};
-  // Redraws the mosaic at most 30 times a second (with the servers' ended marks); false when the
-  // window was closed.
+  // Redraws the mosaic at most 30 times a second, or at once with `force` (with the servers'
+  // ended marks); false when the window was closed.
   auto refresh_mosaic = [&](Clock::time_point now, bool force) {
     if (!mosaic || mosaic->size() == 0 || !viewer.enabled()) return viewer.poll();
     if (!force && now - mosaic_shown < 33ms) return viewer.poll();
@@ -377,8 +378,8 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
           for (int d = 0; d < m.dims; ++d) shape += (d ? "x" : "") + std::to_string(m.size[d]);
           shape = "shape " + shape;
         }
-        status.line("first frame: " + shape + ", " + std::to_string(m.channels()) + " channel(s), " +
-                    cv::typeToString(m.type()));
+        status.line("first frame" + (multi ? " (server " + f->peer + ")" : std::string()) + ": " + shape + ", " +
+                    std::to_string(m.channels()) + " channel(s), " + cv::typeToString(m.type()));
         if (status.tty()) {
           status.show(status_text(now), now);
         } else {
@@ -397,8 +398,13 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
           recorder->write(f->image, fps_hint);
         }
       }
-      if (mosaic) mosaic->on_frame(f->peer, f->image, now);
-      if (!(mosaic ? refresh_mosaic(now, false) : viewer.show(f->image))) {
+      bool joined = false;  // a new server: its tile is shown at once
+      if (mosaic) {
+        const std::size_t tiles = mosaic->size();
+        mosaic->on_frame(f->peer, f->image, now);
+        joined = mosaic->size() != tiles;
+      }
+      if (!(mosaic ? refresh_mosaic(now, joined) : viewer.show(f->image))) {
         reason = "window_closed";
         break;
       }
