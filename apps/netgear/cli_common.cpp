@@ -59,7 +59,9 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"answer_timeout",
        {"SECONDS", "exact pairing: how long a reply waits for the answer to its frame, then carries the sticky "
                    "value. Default: request_timeout / 2"}},
-      {"multiserver_mode", {"BOOL", "patterns 1/2: many senders, one receiver. Default false"}},
+      {"multiserver_mode",
+       {"BOOL", "patterns 1/2: many senders (servers), one receiver; the receiver gets every server's port "
+                "(--port 5566,5567), shows them in one window and counts each (docs/cli.md). Default false"}},
       {"multiclient_mode", {"BOOL", "patterns 1/2: one sender, many receivers. Default false"}},
       {"secure_mode", {"INT", "CurveZMQ: 0 none, 1 StoneHouse, 2 IronHouse. Default 0"}},
       {"custom_cert_location", {"DIR", "folder of the CurveZMQ key set. Default: the home folder (~/.vidgear/keys)"}},
