@@ -50,6 +50,8 @@ struct BenchOptions {
   int repeat = 1;
   double paced_fps = 100;
   bool bidirectional = false;
+  bool multiserver = false;
+  int servers = 4;
 };
 
 struct Settings {
@@ -65,6 +67,8 @@ struct Settings {
   int repeat = 1;
   double paced_fps = 100;
   bool bidirectional = false;
+  bool multiserver = false;
+  int servers = 4;
 };
 
 const char* pattern_name(int p) {
@@ -351,6 +355,150 @@ PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, 
   return out;
 }
 
+
+// Multi-server mode (--multiserver): `servers` sender processes, each a server on its own port,
+// into one receiver bound to all of them; the receiver counts the frames of each in its window.
+struct MultiCase {
+  int pattern = 1;
+  std::string transport = "tcp";
+  FrameSize size{640, 480};
+  bool jpeg = true;
+  int servers = 4;
+  PairOutcome run;  // result: the receiver's (aggregate fps, "servers"); sender: null (see senders)
+  std::vector<json> senders;
+  std::string name() const {
+    return "multiserver/" + std::string(pattern_name(pattern)) + "/" + transport + "/" + size.str() + "/" +
+           (jpeg ? "jpeg" : "raw") + "/" + std::to_string(servers) + "-servers";
+  }
+  double fps() const { return run.ok ? run.result.value("fps", 0.0) : 0.0; }
+  // Each server's share of the frames in the window, in the receiver's first-seen order; a
+  // server that sent nothing in the window counts as a share of 0.
+  std::vector<double> shares() const {
+    std::vector<double> out;
+    if (!run.ok) return out;
+    const double total = static_cast<double>(run.result.value("frames", std::uint64_t{0}));
+    for (const auto& srv : run.result.value("servers", json::array()))
+      out.push_back(total > 0 ? static_cast<double>(srv.value("frames", std::uint64_t{0})) / total : 0.0);
+    while (out.size() < static_cast<std::size_t>(servers)) out.push_back(0.0);
+    return out;
+  }
+  double min_share() const {
+    const auto v = shares();
+    return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end());
+  }
+  double max_share() const {
+    const auto v = shares();
+    return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end());
+  }
+};
+
+MultiCase run_multiserver_once(const Settings& s, const std::string& exe, int pattern, int servers,
+                               int& ipc_counter) {
+  MultiCase m;
+  m.pattern = pattern;
+  m.servers = servers;
+  const std::string address = ipc_base(++ipc_counter);
+  // A longer warm-up than a pair's: every server process has to start and connect before the
+  // window opens, or the first one would take all of the early frames.
+  const ms warmup = std::max<ms>(s.warmup, ms(1000));
+  std::vector<std::string> common = {"--pattern",     std::to_string(pattern),
+                                     "--transport",   m.transport,
+                                     "--address",     address,
+                                     "--width",       std::to_string(m.size.width),
+                                     "--height",      std::to_string(m.size.height),
+                                     "--ring",        std::to_string(s.ring),
+                                     "--warmup-ms",   std::to_string(warmup.count()),
+                                     "--duration-ms", std::to_string(s.duration.count()),
+                                     "--timeout",     std::to_string(child_timeout_s(s) + 1),
+                                     "--jpeg"};
+  std::vector<std::string> rx_args = {kPeerCommand, "--role", "recv", "--servers", std::to_string(servers)};
+  rx_args.insert(rx_args.end(), common.begin(), common.end());
+  Child rx;
+  std::vector<Child> tx;
+  PairOutcome& out = m.run;
+  try {
+    rx = Child::spawn(exe, rx_args);
+    auto ready = rx.read_line(Clock::now() + 15s);
+    if (!ready || !starts_with(*ready, "ready ")) {
+      auto st = rx.wait_until(Clock::now() + 1s);
+      out.error = "receiver did not start (" + (st ? describe_status(*st) : std::string("no answer")) + ")";
+    } else {
+      const std::string ports = ready->substr(6);
+      for (std::size_t start = 0;;) {
+        const auto comma = ports.find(',', start);
+        std::vector<std::string> args = {kPeerCommand, "--role", "send", "--multiserver", "--port",
+                                         ports.substr(start, comma == std::string::npos ? std::string::npos
+                                                                                          : comma - start)};
+        args.insert(args.end(), common.begin(), common.end());
+        tx.push_back(Child::spawn(exe, args));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      const auto deadline = Clock::now() + warmup + s.duration + 15s;
+      while (Clock::now() < deadline) {
+        auto line = rx.read_line(std::min(deadline, Clock::now() + 250ms));
+        if (line) {
+          if (starts_with(*line, "result ")) {
+            out.result = json::parse(line->substr(7));
+            if (out.result.value("frames", std::uint64_t{0}) == 0) {
+              out.error = "the receiver got no frames";
+            } else if (!out.result.value("complete", false)) {
+              out.error = "the stream ended before the measuring window closed";
+            } else {
+              out.ok = true;
+            }
+            break;
+          }
+          continue;
+        }
+        if (rx.wait_until(Clock::now())) {
+          out.error = "receiver ended without a result";
+          break;
+        }
+        bool all_gone = true;
+        for (auto& t : tx) all_gone = all_gone && t.wait_until(Clock::now()).has_value();
+        if (all_gone) {
+          out.error = "every sender ended early";
+          break;
+        }
+      }
+      if (!out.ok && out.error.empty()) out.error = "no result within the deadline";
+    }
+  } catch (const std::exception& e) {
+    out.ok = false;
+    out.error = e.what();
+  }
+  // Stop the servers (each terminates; the receiver's stream ends after the last one).
+  for (auto& t : tx) t.signal(SIGTERM);
+  for (auto& t : tx) {
+    if (!t.wait_until(Clock::now() + 5s)) t.kill_now();
+    for (auto& l : t.drain_lines()) {
+      if (starts_with(l, "sent ")) {
+        try {
+          m.senders.push_back(json::parse(l.substr(5)));
+        } catch (const std::exception&) {
+        }
+      }
+    }
+  }
+  if (rx.valid() && !rx.wait_until(Clock::now() + 5s)) {
+    rx.kill_now();
+    if (out.ok) progress("warning: receiver did not stop within 5 s; killed");
+  }
+  ::unlink((address + ":1").c_str());
+  return m;
+}
+
+MultiCase run_multiserver(const Settings& s, const std::string& exe, int pattern, int servers, int& ipc_counter) {
+  MultiCase m;
+  for (int attempt = 1; attempt <= s.attempts; ++attempt) {
+    m = run_multiserver_once(s, exe, pattern, servers, ipc_counter);
+    if (m.run.ok) break;
+    progress("  attempt " + std::to_string(attempt) + " failed: " + m.run.error);
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 
@@ -444,7 +592,8 @@ json case_json(const CaseResult& c) {
 }
 
 void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const std::vector<ReturnCase>& bidi,
-                 const std::vector<Target>& targets, const Settings& s, double wall_s, double load_before) {
+                 const std::vector<MultiCase>& multi, const std::vector<Target>& targets, const Settings& s,
+                 double wall_s, double load_before) {
   char line[512];
   os << "NetGear benchmark: " << s.warmup.count() << " ms warm-up + " << s.duration.count()
      << " ms measured per run, " << s.repeat
@@ -542,6 +691,28 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
     }
   }
 
+  if (!multi.empty()) {
+    os << "\nMulti-server mode: " << multi.front().servers
+       << " sender processes (servers), each on its own port, into one receiver bound to all of them,\n"
+          "all as fast as they can; fps = frames/s of all servers together; share = a server's part of the\n"
+          "frames in the window (fair: 1/servers each)\n";
+    std::snprintf(line, sizeof line, "%-44s %8s %8s %7s %7s %9s %9s\n", "case", "fps", "MB/s", "p50 ms", "p99 ms",
+                  "min share", "max share");
+    os << line;
+    for (const auto& m : multi) {
+      if (!m.run.ok) {
+        std::snprintf(line, sizeof line, "%-44s FAILED: %s\n", m.name().c_str(), m.run.error.c_str());
+        os << line;
+        continue;
+      }
+      const json& r = m.run.result;
+      std::snprintf(line, sizeof line, "%-44s %8.1f %8.1f %7.2f %7.2f %8.1f%% %8.1f%%\n", m.name().c_str(), m.fps(),
+                    r.value("mbps", 0.0), r.value("p50_ms", 0.0), r.value("p99_ms", 0.0), 100.0 * m.min_share(),
+                    100.0 * m.max_share());
+      os << line;
+    }
+  }
+
   os << "\nTargets\n";
   for (const auto& t : targets) {
     if (!t.ran) {
@@ -583,6 +754,8 @@ Settings resolve(const BenchOptions& o) {
   s.repeat = std::max(1, o.repeat);
   s.paced_fps = o.paced_fps;
   s.bidirectional = o.bidirectional;
+  s.multiserver = o.multiserver;
+  s.servers = o.servers;
   return s;
 }
 
@@ -762,11 +935,28 @@ int run_bench(const BenchOptions& o) {
     }
   }
 
+  // Multi-server mode: 4 (--servers) senders into one receiver, 640x480 JPEG over tcp, patterns
+  // 1 and 2 (the patterns the mode has).
+  std::vector<MultiCase> multi;
+  if (s.multiserver) {
+    for (int pattern : {1, 2}) {
+      progress("multiserver " + std::to_string(pattern) + "/2: " + std::to_string(s.servers) +
+               " servers, 640x480 jpeg, tcp, pattern " + std::to_string(pattern));
+      MultiCase m = run_multiserver(s, exe, pattern, s.servers, ipc_counter);
+      if (m.run.ok) {
+        progress("  " + fmt("%.1f", m.fps()) + " fps in all, shares " + fmt("%.1f", 100.0 * m.min_share()) + "% to " +
+                 fmt("%.1f", 100.0 * m.max_share()) + "%");
+      }
+      multi.push_back(std::move(m));
+    }
+  }
+
   const std::vector<Target> targets = evaluate_targets(cases);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
   const bool all_ok =
       std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; }) &&
-      std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; });
+      std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; }) &&
+      std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; });
 
   if (o.json_out) {
     // One object per case; each carries the baselines it is measured against, the targets it is
@@ -815,9 +1005,33 @@ int run_bench(const BenchOptions& o) {
       j["run"] = run;
       out.push_back(std::move(j));
     }
+    for (const auto& m : multi) {
+      json j = run_json(m);
+      j["group"] = "multiserver";
+      j["servers"] = m.servers;
+      json per = json::array();
+      const auto shares = m.shares();
+      const json listed = m.run.ok ? m.run.result.value("servers", json::array()) : json::array();
+      for (std::size_t k = 0; k < listed.size(); ++k) {
+        per.push_back({{"port", listed[k].value("port", "")},
+                       {"frames", listed[k].value("frames", std::uint64_t{0})},
+                       {"share", k < shares.size() ? shares[k] : 0.0}});
+      }
+      j["per_server"] = per;
+      j["min_share"] = m.min_share();
+      j["max_share"] = m.max_share();
+      j["sender"] = m.senders;
+      j["bound_fps"] = 0.0;
+      j["bound"] = "none";
+      j["ratio"] = 0.0;
+      j["baselines"] = json::object();
+      j["targets"] = json::array();
+      j["run"] = run;
+      out.push_back(std::move(j));
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
-    print_table(std::cout, cases, bidi, targets, s, wall_s, load_before);
+    print_table(std::cout, cases, bidi, multi, targets, s, wall_s, load_before);
   }
   return all_ok ? 0 : 1;
 }
@@ -855,6 +1069,11 @@ void register_bench(CLI::App& root) {
                 "After the matrix, run each of its pattern 0/1 cases again in bidirectional mode: plain, a "
                 "sticky JSON dict, a sticky 64x64 frame, exact pairing with a JSON answer per frame (ratio to "
                 "plain, same run)");
+  sub->add_flag("--multiserver", o->multiserver,
+                "After the matrix, run multi-server mode: --servers sender processes into one receiver, 640x480 "
+                "JPEG over tcp, patterns 1 and 2; aggregate fps and each server's share (not part of --quick)");
+  sub->add_option("--servers", o->servers, "Servers (senders) of the --multiserver cases (default 4)")
+      ->check(CLI::Range(2, 16));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
       ->check(CLI::Range(1, 5));
   sub->callback([o] {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -67,6 +68,11 @@ struct PeerArgs {
   // receiver's JPEG setting, so every reply is the same bytes); exact: exact pairing, each frame
   // answered with {"i": its index} by the application thread.
   std::string ret = "none";
+  // Multi-server mode (netgear bench --multiserver): a receiver binds this many ports (tcp: free
+  // ones, "ready p1,p2,..."; ipc: 1..N) and counts frames per server; a sender with --multiserver
+  // is one server on its --port.
+  int servers = 0;
+  bool multiserver = false;
   int timeout_s = 60;
 };
 
@@ -130,6 +136,17 @@ Config peer_config(const PeerArgs& a, bool receiver) {
   c.protocol = a.transport == "ipc" ? Protocol::Ipc : Protocol::Tcp;
   c.address = c.protocol == Protocol::Ipc ? a.address : "127.0.0.1";
   c.port = a.port;
+  if (receiver && a.servers > 0) {
+    std::vector<std::string> ports;
+    for (std::size_t start = 0;;) {
+      const auto comma = a.port.find(',', start);
+      ports.push_back(a.port.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    c.port = ports;
+  }
+  if (a.servers > 0 || a.multiserver) c.options.topology = Topology::MultiServer;
   c.options.jpeg_compression = a.jpeg;
   c.options.jpeg_compression_quality = 90;
   c.options.jpeg_compression_fastdct = true;
@@ -153,7 +170,14 @@ int run_peer_receiver(const PeerArgs& a) {
   std::unique_ptr<NetGear> rx;
   PeerArgs bound = a;
   for (int attempt = 0; !rx; ++attempt) {
-    if (a.transport == "tcp") bound.port = std::to_string(free_tcp_port());
+    if (a.servers > 0) {
+      bound.port.clear();
+      for (int k = 1; k <= a.servers; ++k) {
+        bound.port += (k > 1 ? "," : "") + (a.transport == "tcp" ? std::to_string(free_tcp_port()) : std::to_string(k));
+      }
+    } else if (a.transport == "tcp") {
+      bound.port = std::to_string(free_tcp_port());
+    }
     try {
       rx = std::make_unique<NetGear>(peer_config(bound, true));
     } catch (const ConnectionError&) {
@@ -169,6 +193,7 @@ int run_peer_receiver(const PeerArgs& a) {
   emit_line("ready " + bound.port);
 
   Meter meter(std::chrono::milliseconds(a.warmup_ms), std::chrono::milliseconds(a.duration_ms));
+  std::vector<std::pair<std::string, std::uint64_t>> per_server;  // frames in the window, first-seen order
   bool reported = false;
   auto report = [&] {
     json j = summary(meter);
@@ -183,6 +208,11 @@ int run_peer_receiver(const PeerArgs& a) {
     j["reconnects"] = s.reconnects;
     j["return"] = a.ret;
     j["answers_late"] = s.answers_late;
+    if (a.servers > 0) {
+      json servers = json::array();
+      for (const auto& [peer, n] : per_server) servers.push_back({{"port", peer}, {"frames", n}});
+      j["servers"] = servers;
+    }
     emit_line("result " + j.dump());
     reported = true;
   };
@@ -204,7 +234,15 @@ int run_peer_receiver(const PeerArgs& a) {
           latency = static_cast<double>(wall_ns() - t->get<std::int64_t>()) / 1e6;
         }
       }
-      if (!reported) meter.on_message(now, latency);
+      if (!reported) {
+        const auto before = meter.count();
+        meter.on_message(now, latency);
+        if (a.servers > 0) {
+          auto it = std::find_if(per_server.begin(), per_server.end(), [&](const auto& e) { return e.first == f->peer; });
+          if (it == per_server.end()) it = per_server.insert(per_server.end(), {f->peer, 0});
+          it->second += meter.count() - before;
+        }
+      }
     } else if (rx->end_of_stream()) {
       break;
     }
@@ -429,6 +467,8 @@ void register_peers(CLI::App& root) {
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--request-timeout-ms", a->request_timeout_ms)->check(CLI::Range(10, 600000));
     sub->add_option("--return", a->ret)->check(CLI::IsMember({"none", "json", "frame", "exact"}));
+    sub->add_option("--servers", a->servers)->check(CLI::Range(0, 64));
+    sub->add_flag("--multiserver", a->multiserver);
     sub->add_option("--timeout", a->timeout_s);
     sub->callback([a] {
       run_child([&] { return a->role == "recv" ? run_peer_receiver(*a) : run_peer_sender(*a); },

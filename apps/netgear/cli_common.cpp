@@ -59,7 +59,9 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"answer_timeout",
        {"SECONDS", "exact pairing: how long a reply waits for the answer to its frame, then carries the sticky "
                    "value. Default: request_timeout / 2"}},
-      {"multiserver_mode", {"BOOL", "patterns 1/2: many senders, one receiver. Default false"}},
+      {"multiserver_mode",
+       {"BOOL", "patterns 1/2: many senders (servers), one receiver; the receiver gets every server's port "
+                "(--port 5566,5567), shows them in one window and counts each (docs/cli.md). Default false"}},
       {"multiclient_mode", {"BOOL", "patterns 1/2: one sender, many receivers. Default false"}},
       {"secure_mode", {"INT", "CurveZMQ: 0 none, 1 StoneHouse, 2 IronHouse. Default 0"}},
       {"custom_cert_location", {"DIR", "folder of the CurveZMQ key set. Default: the home folder (~/.vidgear/keys)"}},
@@ -163,7 +165,9 @@ void add_netgear_flags(CLI::App& app, NetgearFlags& flags, Role role) {
     auto it = option_help().find(name);
     const std::string type = it != option_help().end() ? it->second.type : "VALUE";
     const std::string text = it != option_help().end() ? it->second.text : "NetGear option '" + name + "'";
-    d.option = app.add_option(d.flag, d.value, text)->type_name(type)->group(ogroup);
+    d.option = app.add_option(d.flag, d.value, text)->type_name(type == "BOOL" ? "[BOOL]" : type)->group(ogroup);
+    // A BOOL option given alone means true: `--multiserver-mode` as well as `--multiserver-mode true`.
+    if (type == "BOOL") d.option->expected(0, 1);
   }
 }
 
@@ -205,8 +209,9 @@ Options build_options(const NetgearFlags& flags) {
   }
   for (const auto& d : flags.dedicated) {
     if (!d.option || d.option->count() == 0) continue;
+    const std::string value = d.value.empty() && d.option->get_expected_min() == 0 ? "true" : d.value;
     try {
-      apply_option_text(opts, d.name, d.value);
+      apply_option_text(opts, d.name, value);
     } catch (const OptionError& e) {
       throw UsageError(d.flag + " " + show_text(d.value) + ": " + e.what());
     }

@@ -8,7 +8,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli_common.hpp"
+#include "mosaic.hpp"
 #include "output.hpp"
+#include "servers.hpp"
 
 namespace netgear::cli {
 
@@ -70,7 +72,8 @@ void add_receive_flags(CLI::App& app, ReceiveFlags& f, bool recv_limits) {
       ->group(group);
   app.add_option("--record", f.record,
                  "record the frames: a video file (.avi = MJPG, .mp4 = mp4v; size of the first frame) or a "
-                 "folder ending in '/' (numbered images frame_000000.png, ...)")
+                 "folder ending in '/' (numbered images frame_000000.png, ...); in multi-server mode one per "
+                 "server: x.avi -> x_<port>.avi, DIR/ -> DIR/<port>/")
       ->type_name("FILE|DIR/")
       ->group(group);
   app.add_option("--record-format", f.record_format, "image format when recording to a folder: png or jpg. Default png")
@@ -166,9 +169,11 @@ void ReceiveStats::on_frame(const Frame& f, Clock::time_point now, double wall_n
   const auto& m = f.message;
   if (auto it = m.find("frame"); it != m.end() && it->is_number_integer() && it->get<long long>() >= 0) {
     const auto counter = it->get<std::uint64_t>();
-    if (last_counter_ && counter > *last_counter_) lost_ += counter - *last_counter_ - 1;
+    // Each server counts its own frames (f.peer is empty outside the multi modes).
+    auto last = last_counter_.find(f.peer);
+    if (last != last_counter_.end() && counter > last->second) lost_ += counter - last->second - 1;
     // A counter that went back: the sender restarted; count from here.
-    last_counter_ = counter;
+    last_counter_[f.peer] = counter;
   }
   if (auto it = m.find("t_send"); it != m.end() && it->is_number()) {
     const double ms = (wall_now - it->get<double>()) * 1000.0;
@@ -260,6 +265,10 @@ nlohmann::json ReceiveSummary::to_json() const {
   j["end_reason"] = end_reason;
   j["width"] = width;
   j["height"] = height;
+  if (multi_server) {
+    j["servers"] = nlohmann::json::array();
+    for (const auto& srv : servers) j["servers"].push_back(srv.to_json());
+  }
   return j;
 }
 
@@ -268,7 +277,10 @@ std::string ReceiveSummary::to_line() const {
          " fps, " + fixed(mbps, 2) + " Mbit/s, " + latency_text(latency_p50_ms, latency_p99_ms) + ", " +
          std::to_string(frames_lost) + " lost, " + std::to_string(reconnects) + " reconnects, " +
          std::to_string(dropped_malformed) + " malformed, " +
-         (answers_late ? std::to_string(answers_late) + " answers late, " : std::string()) + std::to_string(width) + "x" + std::to_string(height) +
+         (answers_late ? std::to_string(answers_late) + " answers late, " : std::string()) +
+         (multi_server ? std::to_string(servers.size()) + (servers.size() == 1 ? " server, " : " servers, ")
+                       : std::string()) + std::to_string(width) +
+         "x" + std::to_string(height) +
          ", end: " + end_reason;
 }
 
@@ -292,6 +304,30 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
   ReceiveStats stats;
   ReceiveOutcome out;
   std::string reason;
+
+  // Multi-server mode: a mosaic of every server instead of the frame itself, one recording per
+  // server (the Recorder made from --record only checked the target), counts per server.
+  const bool multi = ng.config().options.topology == Topology::MultiServer;
+  std::optional<Mosaic> mosaic;
+  if (multi && show) mosaic.emplace();
+  std::optional<ServerRecorders> per_server;
+  if (multi && recorder) per_server.emplace(flags.record, flags.record_format, flags.record_fps);
+  ServerCounts server_counts;
+  Clock::time_point mosaic_shown{};
+  // Redraws the mosaic at most 30 times a second, or at once with `force` (with the servers'
+  // ended marks); false when the window was closed.
+  auto refresh_mosaic = [&](Clock::time_point now, bool force) {
+    if (!mosaic || mosaic->size() == 0 || !viewer.enabled()) return viewer.poll();
+    if (!force && now - mosaic_shown < 33ms) return viewer.poll();
+    mosaic_shown = now;
+    for (const auto& p : ng.peers()) mosaic->set_ended(p.peer, p.terminated);
+    return viewer.show(compose_mosaic(mosaic->tiles(now)));
+  };
+  auto status_text = [&](Clock::time_point now) {
+    std::string text = stats.status(now, ng.stats());
+    if (multi) text += " | " + servers_status(ng.peers());
+    return text;
+  };
 
   const auto start = Clock::now();
   auto last_frame = start;
@@ -322,15 +358,16 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
           out.no_frame_timeout = stats.frames() == 0;
           break;
         }
-        if (!viewer.poll()) {
+        if (!(mosaic ? refresh_mosaic(now, false) : viewer.poll())) {
           reason = "window_closed";
           break;
         }
-        if (stats.frames() > 0 && status.due(now)) status.show(stats.status(now, ng.stats()), now);
+        if (stats.frames() > 0 && status.due(now)) status.show(status_text(now), now);
         continue;
       }
       last_frame = now;
       stats.on_frame(*f, now, wall_seconds());
+      if (multi) server_counts.on_frame(f->peer, now);
       if (on_frame) on_frame(*f);  // first: an exact-pairing reply waits for it
       if (stats.frames() == 1) {
         const cv::Mat& m = f->image;
@@ -341,10 +378,10 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
           for (int d = 0; d < m.dims; ++d) shape += (d ? "x" : "") + std::to_string(m.size[d]);
           shape = "shape " + shape;
         }
-        status.line("first frame: " + shape + ", " + std::to_string(m.channels()) + " channel(s), " +
-                    cv::typeToString(m.type()));
+        status.line("first frame" + (multi ? " (server " + f->peer + ")" : std::string()) + ": " + shape + ", " +
+                    std::to_string(m.channels()) + " channel(s), " + cv::typeToString(m.type()));
         if (status.tty()) {
-          status.show(stats.status(now, ng.stats()), now);
+          status.show(status_text(now), now);
         } else {
           status.defer(now);  // the first plain line once there is a rate to show
         }
@@ -355,9 +392,19 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
           auto it = f->message.find("fps");
           if (it != f->message.end() && it->is_number()) fps_hint = it->get<double>();
         }
-        recorder->write(f->image, fps_hint);
+        if (per_server) {
+          per_server->write(f->peer, f->image, fps_hint);
+        } else {
+          recorder->write(f->image, fps_hint);
+        }
       }
-      if (!viewer.show(f->image)) {
+      bool joined = false;  // a new server: its tile is shown at once
+      if (mosaic) {
+        const std::size_t tiles = mosaic->size();
+        mosaic->on_frame(f->peer, f->image, now);
+        joined = mosaic->size() != tiles;
+      }
+      if (!(mosaic ? refresh_mosaic(now, joined) : viewer.show(f->image))) {
         reason = "window_closed";
         break;
       }
@@ -365,7 +412,7 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
         reason = "frames";
         break;
       }
-      if (status.due(now)) status.show(stats.status(now, ng.stats()), now);
+      if (status.due(now)) status.show(status_text(now), now);
     }
   } catch (const std::exception& e) {
     // recv() rethrew what stopped the receiving thread, or the recording failed: report it with
@@ -373,6 +420,7 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
     out.error = one_line(e.what());
     reason = "failed";
   }
+  if (per_server) per_server->close();
   if (recorder) recorder->close();
   status.finish();
   if (reason == "signal") {
@@ -381,7 +429,19 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
                 " received");
   }
   out.summary = stats.summary(ng.stats(), reason);
-  if (recorder) status.line("recorded " + std::to_string(recorder->frames()) + " frames to " + recorder->describe());
+  if (multi) {
+    out.summary.multi_server = true;
+    out.summary.servers = server_counts.summary(ng.peers());
+    for (const auto& srv : out.summary.servers) {
+      status.line("server " + srv.port + ": " + std::to_string(srv.frames) + " frames, " + fixed(srv.fps, 1) +
+                  " fps" + (srv.terminated ? ", terminated" : ""));
+    }
+  }
+  if (per_server) {
+    for (const auto& line : per_server->report()) status.line(line);
+  } else if (recorder) {
+    status.line("recorded " + std::to_string(recorder->frames()) + " frames to " + recorder->describe());
+  }
   return out;
 }
 

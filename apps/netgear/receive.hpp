@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netgear/netgear.hpp"
+#include "servers.hpp"
 
 namespace netgear::cli {
 
@@ -82,6 +84,8 @@ struct ReceiveSummary {
   std::string end_reason;
   int width = 0;
   int height = 0;
+  bool multi_server = false;           ///< multi-server mode: `servers` is reported
+  std::vector<ServerSummary> servers;  ///< multi-server mode: one per server, in first-seen order
 
   nlohmann::json to_json() const;
   std::string to_line() const;
@@ -105,7 +109,7 @@ class ReceiveStats {
   };
   std::uint64_t frames_ = 0;
   std::chrono::steady_clock::time_point first_{}, last_{};
-  std::optional<std::uint64_t> last_counter_;
+  std::map<std::string, std::uint64_t> last_counter_;  ///< per server (multi-server), else one under ""
   std::uint64_t lost_ = 0;
   int width_ = 0, height_ = 0;
   // Every latency up to a cap, then a uniform sample (reservoir) of them.
@@ -128,7 +132,9 @@ struct ReceiveOutcome {
 using StopCheck = std::function<std::optional<std::string>()>;
 
 /// Receives until --frames, end of stream, --timeout, a signal, the window is closed or `extra`
-/// says so; shows/records the frames, prints the live status. Closes the recording (so the file is
+/// says so; shows/records the frames, prints the live status. In multi-server mode (the NetGear's
+/// topology) the window shows every server's stream as a mosaic, each server is recorded to its
+/// own file (per_server_target()), and the summary lists the servers. Closes the recording (so the file is
 /// playable) but not `ng`: the caller closes it.
 /// `recorder` (may be null) is made by make_recorder() before the NetGear, so that a bad --record
 /// is a usage error before anything binds.

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "receive.hpp"
+#include "servers.hpp"
 
 namespace netgear::cli {
 
@@ -32,11 +33,21 @@ int run_recv(RecvArgs& a) {
               (!reply.is_null() ? reply.dump() : std::string()) +
               (a.reply.reply_frame && !reply.is_null() ? ")" : "");
   }
-  print_line("netgear recv: listening on " + ng.endpoint() + " (pattern " + std::string(to_string(cfg.pattern)) +
+  std::string where = ng.endpoint();
+  if (cfg.options.topology == Topology::MultiServer) {
+    where.clear();
+    for (const auto& e : ng.endpoints()) where += (where.empty() ? "" : ", ") + e;
+    where += " (multi-server mode: one server per port)";
+  }
+  print_line("netgear recv: listening on " + where + " (pattern " + std::string(to_string(cfg.pattern)) +
              (cfg.protocol == Protocol::Tcp ? "; senders connect to this machine's address and port"
                                             : "; senders on this machine give the same --address and --port") +
              ")" +
-             (recorder ? ", recording to " + recorder->describe() : std::string()) + replies);
+             (recorder ? ", recording to " + (cfg.options.topology == Topology::MultiServer
+                                                   ? per_server_describe(a.out.record)
+                                                   : recorder->describe())
+                       : std::string()) +
+             replies);
   ReceiveOutcome outcome = receive_loop(ng, a.out, recorder.get(), "netgear recv " + ng.endpoint(), {},
                                         make_reply_hook(a.reply, ng));
   ng.close();

@@ -18,6 +18,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "mosaic.hpp"
+#include "servers.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -475,6 +477,256 @@ TEST_F(CliTest, DemoStreamsFrames) {
   EXPECT_EQ(j["end_reason"], "terminated");
 }
 
+
+// --- multi-server mode ---------------------------------------------------------------------------
+
+// Three servers (netgear send --multiserver-mode, each on its own port and frame size) stream into
+// one `netgear recv --multiserver-mode --port a,b,c` until each is stopped with SIGTERM (which
+// sends its termination); the stream ends after the last one. Per-server counts in --stats-json
+// equal what each server had acknowledged (pattern 1), and each server has its own video file.
+TEST_F(CliTest, MultiServerRecvCountsAndRecordsEachServer) {
+  TempDir dir;
+  std::vector<std::string> ports;
+  for (int k = 0; k < 3; ++k) {
+    std::string p;
+    do {
+      p = std::to_string(netgear::test::free_tcp_port());
+    } while (std::find(ports.begin(), ports.end(), p) != ports.end());
+    ports.push_back(p);
+  }
+  const std::string list = ports[0] + "," + ports[1] + "," + ports[2];
+  const std::string stats = dir / "stats.json";
+  const std::string video = dir / "multi.avi";
+  const std::vector<std::string> retries = {"--request-timeout", "5", "--max-retries", "5"};
+  Child rx(cmd({"recv", "--pattern", "1", "--multiserver-mode", "--protocol", "tcp", "--address", "127.0.0.1",
+                "--port", list, "--stats-json", stats, "--record", video, "--no-show"},
+               retries));
+  ASSERT_TRUE(rx.wait_for_output("listening on", 15s)) << rx.output();
+  EXPECT_NE(rx.output().find("one video file per server"), std::string::npos) << rx.output();
+  const cv::Size sizes[3] = {{160, 120}, {320, 240}, {200, 150}};
+  std::vector<std::unique_ptr<Child>> servers;
+  for (int k = 0; k < 3; ++k) {
+    servers.push_back(std::make_unique<Child>(
+        cmd({"send", "--pattern", "1", "--multiserver-mode", "--address", "127.0.0.1", "--port", ports[k], "--width",
+             std::to_string(sizes[k].width), "--height", std::to_string(sizes[k].height), "--fps", "100",
+             "--stats-json", dir / ("send" + std::to_string(k) + ".json")},
+            retries)));
+  }
+  // The live status line counts the servers heard from: all three are streaming.
+  ASSERT_TRUE(rx.wait_for_output("servers 3", 30s)) << rx.output();
+  std::vector<ExitStatus> sent;
+  for (auto& s : servers) {
+    s->signal(SIGTERM);
+    sent.push_back(s->wait(15s));
+  }
+  const ExitStatus r = rx.wait(20s);
+  ASSERT_TRUE(r.ok()) << describe(r);
+  EXPECT_NE(r.out.find("3 servers"), std::string::npos) << r.out;
+
+  const auto j = read_json(stats);
+  ASSERT_TRUE(j.is_object()) << describe(r);
+  EXPECT_EQ(j["end_reason"], "terminated") << j.dump();
+  EXPECT_EQ(j["frames_lost"], 0) << "each server's frame counter is its own: " << j.dump();
+  ASSERT_TRUE(j["servers"].is_array()) << j.dump();
+  ASSERT_EQ(j["servers"].size(), 3u) << j.dump();
+  std::uint64_t total = 0;
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(sent[k].ok()) << describe(sent[k]);
+    const auto sj = read_json(dir / ("send" + std::to_string(k) + ".json"));
+    ASSERT_TRUE(sj.is_object()) << describe(sent[k]);
+    const auto delivered = sj["frames"].get<std::uint64_t>() - sj["frames_lost"].get<std::uint64_t>();
+    const auto it = std::find_if(j["servers"].begin(), j["servers"].end(),
+                                 [&](const nlohmann::json& e) { return e.value("port", "") == ports[k]; });
+    ASSERT_NE(it, j["servers"].end()) << ports[k] << " in " << j.dump();
+    const auto& e = *it;
+    EXPECT_EQ(e["frames"].get<std::uint64_t>(), delivered) << e.dump() << " vs " << sj.dump();
+    EXPECT_GE(delivered, 1u);
+    EXPECT_GT(e["bytes"].get<std::uint64_t>(), 0u) << e.dump();
+    EXPECT_TRUE(e["terminated"].get<bool>()) << e.dump();
+    if (delivered >= 2) {
+      EXPECT_GT(e["fps"].get<double>(), 0.0) << e.dump();
+    }
+    total += e["frames"].get<std::uint64_t>();
+
+    // Its own file, x.avi -> x_<port>.avi, with its frames at its size.
+    const std::string file = dir / ("multi_" + ports[k] + ".avi");
+    cv::VideoCapture cap(file);
+    ASSERT_TRUE(cap.isOpened()) << file;
+    int frames = 0;
+    cv::Mat f;
+    while (cap.read(f)) {
+      EXPECT_EQ(f.size(), sizes[k]) << file;
+      ++frames;
+    }
+    EXPECT_EQ(static_cast<std::uint64_t>(frames), delivered) << file;
+  }
+  EXPECT_EQ(j["frames"].get<std::uint64_t>(), total) << j.dump();
+  EXPECT_FALSE(fs::exists(video)) << "no file without a port";
+}
+
+// Recording to a folder makes one subfolder per port, with that server's frames at its size.
+TEST_F(CliTest, MultiServerRecordToFolderMakesASubfolderPerPort) {
+  TempDir dir;
+  const std::string a = std::to_string(netgear::test::free_tcp_port());
+  std::string b;
+  do {
+    b = std::to_string(netgear::test::free_tcp_port());
+  } while (b == a);
+  const std::string frames_dir = dir / "frames/";
+  const std::string stats = dir / "stats.json";
+  Child rx(cmd({"recv", "--pattern", "1", "--multiserver-mode", "--address", "127.0.0.1", "--port", a + "," + b,
+                "--record", frames_dir, "--record-format", "png", "--stats-json", stats, "--no-show",
+                "--timeout", "20"},
+               {"--request-timeout", "5"}));
+  ASSERT_TRUE(rx.wait_for_output("listening on", 15s)) << rx.output();
+  Child tx1(cmd({"send", "--pattern", "1", "--multiserver-mode", "--address", "127.0.0.1", "--port", a, "--width",
+                 "64", "--height", "48", "--fps", "100"},
+                {"--request-timeout", "5"}));
+  Child tx2(cmd({"send", "--pattern", "1", "--multiserver-mode", "--address", "127.0.0.1", "--port", b, "--width",
+                 "80", "--height", "60", "--fps", "100"},
+                {"--request-timeout", "5"}));
+  ASSERT_TRUE(rx.wait_for_output("servers 2", 30s)) << rx.output();
+  tx1.signal(SIGTERM);
+  tx2.signal(SIGTERM);
+  const ExitStatus s1 = tx1.wait(15s), s2 = tx2.wait(15s);
+  const ExitStatus r = rx.wait(20s);
+  ASSERT_TRUE(r.ok()) << describe(r);
+  EXPECT_TRUE(s1.ok()) << describe(s1);
+  EXPECT_TRUE(s2.ok()) << describe(s2);
+  const auto j = read_json(stats);
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["servers"].size(), 2u) << j.dump();
+  for (const auto& e : j["servers"]) {
+    const std::string port = e["port"];
+    const fs::path sub = fs::path(frames_dir) / port;
+    ASSERT_TRUE(fs::is_directory(sub)) << sub;
+    std::uint64_t files = 0;
+    for (const auto& entry : fs::directory_iterator(sub)) {
+      const cv::Mat img = cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED);
+      ASSERT_FALSE(img.empty()) << entry.path();
+      EXPECT_EQ(img.size(), port == a ? cv::Size(64, 48) : cv::Size(80, 60)) << entry.path();
+      ++files;
+    }
+    EXPECT_EQ(files, e["frames"].get<std::uint64_t>()) << e.dump();
+  }
+}
+
+TEST(CliMultiServer, PerServerTargets) {
+  using netgear::cli::per_server_target;
+  EXPECT_EQ(per_server_target("x.avi", "5566"), "x_5566.avi");
+  EXPECT_EQ(per_server_target("/tmp/a/out.mp4", "5567"), "/tmp/a/out_5567.mp4");
+  EXPECT_EQ(per_server_target("frames/", "5566"), "frames/5566/");
+  EXPECT_EQ(per_server_target("v.avi", "../x y"), "v_.._x_y.avi");  // no path out of the folder
+  EXPECT_EQ(netgear::cli::file_safe(".."), "_");
+}
+
+// --- the mosaic (a pure function: no window) ------------------------------------------------------
+
+// Pixels of `m` (BGR) inside `r` that are not `colour`.
+int pixels_not(const cv::Mat& m, const cv::Rect& r, const cv::Scalar& colour) {
+  int n = 0;
+  for (int y = r.y; y < r.y + r.height; ++y) {
+    for (int x = r.x; x < r.x + r.width; ++x) {
+      const auto& p = m.at<cv::Vec3b>(y, x);
+      if (p[0] != colour[0] || p[1] != colour[1] || p[2] != colour[2]) ++n;
+    }
+  }
+  return n;
+}
+
+cv::Vec3b px(const cv::Mat& m, int x, int y) { return m.at<cv::Vec3b>(y, x); }
+
+TEST(CliMosaic, LayoutLabelsAndLetterbox) {
+  using namespace netgear::cli;
+  const MosaicStyle st;  // tiles 400x300 + a 28 px label bar
+  std::vector<MosaicTile> tiles;
+  tiles.push_back({"5566", cv::Mat(480, 640, CV_8UC3, cv::Scalar(200, 0, 0)), 29.96, false});  // 4:3: fills
+  tiles.push_back({"5567", cv::Mat(400, 100, CV_8UC3, cv::Scalar(0, 200, 0)), 12.0, false});   // tall: bars left/right
+  tiles.push_back({"5568", cv::Mat(120, 160, CV_8UC1, cv::Scalar(100)), 0.0, true});          // grey, ended
+  const cv::Mat m = compose_mosaic(tiles, st);
+
+  // 3 tiles: a 2x2 grid, the fourth cell empty.
+  EXPECT_EQ(mosaic_columns(3), 2);
+  EXPECT_EQ(mosaic_columns(4), 2);
+  EXPECT_EQ(mosaic_columns(5), 3);
+  ASSERT_EQ(m.type(), CV_8UC3);
+  EXPECT_EQ(m.size(), mosaic_size(3, st));
+  EXPECT_EQ(m.size(), cv::Size(st.gap + 2 * (400 + st.gap), st.gap + 2 * (328 + st.gap)));
+  EXPECT_EQ(mosaic_tile_rect(1, 3, st).x, mosaic_tile_rect(0, 3, st).x + 400 + st.gap);
+  EXPECT_EQ(mosaic_tile_rect(2, 3, st).y, mosaic_tile_rect(0, 3, st).y + 328 + st.gap);
+  // The empty cell is all background.
+  const cv::Rect empty(mosaic_tile_rect(1, 3, st).x, mosaic_tile_rect(2, 3, st).y, 400, 328);
+  EXPECT_EQ(pixels_not(m, empty, st.background), 0);
+
+  EXPECT_EQ(mosaic_label(tiles[0]), "5566  30.0 fps");
+  EXPECT_EQ(mosaic_label(tiles[2]), "5568  ended");
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    const cv::Rect bar = mosaic_label_rect(i, 3, st);
+    EXPECT_EQ(bar.height, st.label_height);
+    const cv::Scalar bar_colour = tiles[i].ended ? st.ended_bar : st.label_bar;
+    // The text: many pixels of the bar that are not its colour, all in its left part.
+    const int text = pixels_not(m, bar, bar_colour);
+    EXPECT_GT(text, 100) << "tile " << i;
+    EXPECT_EQ(pixels_not(m, cv::Rect(bar.x + bar.width - 40, bar.y, 40, bar.height), bar_colour), 0) << "tile " << i;
+  }
+  // Tile 0 fills its area exactly (same aspect).
+  const cv::Rect a0 = mosaic_image_rect(0, 3, st);
+  EXPECT_EQ(pixels_not(m, a0, cv::Scalar(200, 0, 0)), 0);
+  // Tile 1 (1:4) is 75x300, centred: background bars left and right.
+  const cv::Rect a1 = mosaic_image_rect(1, 3, st);
+  const cv::Rect fit1(a1.x + (400 - 75) / 2, a1.y, 75, 300);
+  EXPECT_EQ(pixels_not(m, fit1, cv::Scalar(0, 200, 0)), 0);
+  EXPECT_EQ(pixels_not(m, cv::Rect(a1.x, a1.y, fit1.x - a1.x, 300), st.background), 0);
+  EXPECT_EQ(pixels_not(m, cv::Rect(fit1.x + 75, a1.y, a1.x + 400 - fit1.x - 75, 300), st.background), 0);
+  // Tile 2: grey 4:3, ended, so dimmed (100 * 0.4 = 40).
+  const cv::Rect a2 = mosaic_image_rect(2, 3, st);
+  EXPECT_EQ(px(m, a2.x + 200, a2.y + 150), cv::Vec3b(40, 40, 40));
+
+  // No tiles: one tile's size, saying something.
+  const cv::Mat none = compose_mosaic({}, st);
+  EXPECT_EQ(none.size(), mosaic_size(0, st));
+  EXPECT_GT(pixels_not(none, cv::Rect(0, 0, none.cols, none.rows), st.background), 0);
+  // A frame that cannot be shown (3-D) leaves its area blank, the label still drawn.
+  const int dims[3] = {4, 4, 4};
+  const cv::Mat cube = compose_mosaic({{"x", cv::Mat(3, dims, CV_8U, cv::Scalar(9)), 1.0, false}}, st);
+  EXPECT_EQ(pixels_not(cube, mosaic_image_rect(0, 1, st), st.background), 0);
+  EXPECT_GT(pixels_not(cube, mosaic_label_rect(0, 1, st), st.label_bar), 0);
+}
+
+TEST(CliMosaic, TilesInFirstSeenOrderWithTheirRates) {
+  using namespace netgear::cli;
+  Mosaic mosaic;
+  const auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(100));
+  const cv::Mat img(10, 10, CV_8UC3, cv::Scalar::all(0));
+  for (int i = 0; i <= 10; ++i) mosaic.on_frame("5567", img, t0 + i * 100ms);  // 10 fps
+  for (int i = 0; i <= 4; ++i) mosaic.on_frame("5566", img, t0 + 500ms + i * 125ms);  // 8 fps
+  mosaic.set_ended("5568", true);  // heard of only by its termination: a tile, marked ended
+  auto tiles = mosaic.tiles(t0 + 1000ms);
+  ASSERT_EQ(tiles.size(), 3u);
+  EXPECT_EQ(tiles[0].label, "5567");
+  EXPECT_EQ(tiles[1].label, "5566");
+  EXPECT_EQ(tiles[2].label, "5568");
+  EXPECT_NEAR(tiles[0].fps, 10.0, 1e-9);
+  EXPECT_NEAR(tiles[1].fps, 4.0 / 0.5, 1e-9);
+  EXPECT_TRUE(tiles[2].ended);
+  EXPECT_FALSE(tiles[0].ended);
+  // Quiet for longer than a second: the rate falls to 0.
+  tiles = mosaic.tiles(t0 + 3s);
+  EXPECT_EQ(tiles[0].fps, 0.0);
+  // A frame after an end makes the server live again.
+  mosaic.on_frame("5568", img, t0 + 3s);
+  EXPECT_FALSE(mosaic.tiles(t0 + 3s)[2].ended);
+}
+
+TEST_F(CliTest, MultiServerPortListErrorsAreUsageErrors) {
+  // A server is one port: a list is refused, naming the flag or the option.
+  const ExitStatus s = Child(cmd({"send", "--pattern", "1", "--multiserver-mode", "--port", "5566,5567",
+                                  "--frames", "1"},
+                                 {})).wait(15s);
+  EXPECT_EQ(s.exit_code, 2) << describe(s);
+  EXPECT_EQ(count_lines(s.err), 1u) << s.err;
+}
+
 // --- bench ---------------------------------------------------------------------------------------
 
 #if defined(NETGEAR_HAVE_BENCH)
@@ -504,6 +756,44 @@ TEST_F(CliTest, BenchJsonHasOneObjectPerCase) {
     EXPECT_EQ(c["baselines"]["turbojpeg"].is_object(), jpeg) << c.dump();
     EXPECT_TRUE(c["run"].value("ok", false));
   }
+}
+
+// --multiserver: the matrix case, then one object per pattern (1 and 2) with 2 servers here, each
+// server's frames and share of the window.
+TEST_F(CliTest, BenchMultiserverReportsEachServersShare) {
+  Child bench({cli(), "bench", "--json", "--multiserver", "--servers", "2", "--patterns", "0", "--transports", "tcp",
+               "--sizes", "160x120", "--compression", "raw", "--duration", "0.3", "--warmup", "0.1", "--codec-time",
+               "0.2", "--paced-fps", "0"});
+  const ExitStatus s = bench.wait(120s);
+  ASSERT_TRUE(s.ok()) << describe(s);
+  const auto j = nlohmann::json::parse(s.out, nullptr, false);
+  ASSERT_TRUE(j.is_array()) << s.out;
+  ASSERT_EQ(j.size(), 3u) << s.out;
+  std::vector<int> patterns;
+  for (std::size_t k = 1; k < j.size(); ++k) {
+    const auto& c = j[k];
+    EXPECT_EQ(c.value("group", ""), "multiserver") << c.dump();
+    patterns.push_back(c.value("pattern", -1));
+    EXPECT_EQ(c.value("size", ""), "640x480");
+    EXPECT_EQ(c.value("compression", ""), "jpeg");
+    EXPECT_EQ(c.value("servers", 0), 2);
+    EXPECT_GT(c.value("fps", 0.0), 0.0) << c.dump();
+    ASSERT_TRUE(c["per_server"].is_array()) << c.dump();
+    ASSERT_EQ(c["per_server"].size(), 2u) << c.dump();
+    std::uint64_t frames = 0;
+    double shares = 0;
+    for (const auto& e : c["per_server"]) {
+      EXPECT_GT(e.value("frames", std::uint64_t{0}), 0u) << c.dump();
+      frames += e.value("frames", std::uint64_t{0});
+      shares += e.value("share", 0.0);
+    }
+    EXPECT_EQ(frames, c.value("frames", std::uint64_t{0})) << c.dump();
+    EXPECT_NEAR(shares, 1.0, 1e-9);
+    EXPECT_GT(c.value("min_share", 0.0), 0.0);
+    EXPECT_LE(c.value("min_share", 0.0), c.value("max_share", 0.0));
+    EXPECT_EQ(c["sender"].size(), 2u) << c.dump();
+  }
+  EXPECT_EQ(patterns, (std::vector<int>{1, 2}));
 }
 #endif
 
