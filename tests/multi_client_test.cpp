@@ -23,12 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 using test::Child;
 
-std::vector<std::string> free_ports(int n) {
-  std::set<std::string> ports;
-  while (static_cast<int>(ports.size()) < n) ports.insert(std::to_string(test::free_tcp_port()));
-  return {ports.begin(), ports.end()};
-}
-
 Config sender_config(Pattern pattern, const std::vector<std::string>& ports,
                      std::chrono::milliseconds timeout = 1000ms) {
   Config c = test::config(false, pattern, Protocol::Tcp, ports.front());
@@ -76,7 +70,7 @@ std::vector<long> frames_of(const std::string& out) {
 // --- pattern 1: round robin ----------------------------------------------------------------------
 
 TEST(MultiClient, ReqRepDealsFramesRoundRobinAndNamesTheClientThatAnswered) {
-  const auto ports = free_ports(4);
+  const auto ports = test::free_tcp_ports(4);
   std::vector<std::unique_ptr<Child>> clients;
   for (const auto& p : ports) clients.push_back(start_client(Pattern::ReqRep, p));
   NetGear tx(sender_config(Pattern::ReqRep, ports));
@@ -111,7 +105,7 @@ TEST(MultiClient, ReqRepDealsFramesRoundRobinAndNamesTheClientThatAnswered) {
 }
 
 TEST(MultiClient, ReturnDataComesBackFromTheClientThatAnswered) {
-  const auto ports = free_ports(3);
+  const auto ports = test::free_tcp_ports(3);
   std::vector<std::unique_ptr<Child>> clients;
   // Return data flows in multi-client mode without bidirectional mode (vidgear's rule); the
   // first client has it on as well.
@@ -129,7 +123,7 @@ TEST(MultiClient, ReturnDataComesBackFromTheClientThatAnswered) {
 }
 
 TEST(MultiClient, KilledClientIsSkippedWithoutLosingFramesAndRejoinsWhenRestarted) {
-  const auto ports = free_ports(3);
+  const auto ports = test::free_tcp_ports(3);
   std::vector<std::unique_ptr<Child>> clients;
   for (const auto& p : ports) clients.push_back(start_client(Pattern::ReqRep, p));
   NetGear tx(sender_config(Pattern::ReqRep, ports, 300ms));
@@ -156,7 +150,7 @@ TEST(MultiClient, KilledClientIsSkippedWithoutLosingFramesAndRejoinsWhenRestarte
 }
 
 TEST(MultiClient, RetriesExhaustedOnlyWhenNoClientAnswers) {
-  const auto ports = free_ports(2);
+  const auto ports = test::free_tcp_ports(2);
   Config c = sender_config(Pattern::ReqRep, ports, 100ms);
   c.options.max_retries = 3;
   NetGear tx(c);  // nobody listens
@@ -173,7 +167,7 @@ TEST(MultiClient, RetriesExhaustedOnlyWhenNoClientAnswers) {
 // --- pattern 2: broadcast ------------------------------------------------------------------------
 
 TEST(MultiClient, PubSubEveryClientGetsEveryFrameAndTheTermination) {
-  const auto ports = free_ports(4);
+  const auto ports = test::free_tcp_ports(4);
   std::vector<std::unique_ptr<Child>> clients;
   for (const auto& p : ports) clients.push_back(start_client(Pattern::PubSub, p));
   NetGear tx(sender_config(Pattern::PubSub, ports));
@@ -210,7 +204,7 @@ TEST(MultiClient, PubSubEveryClientGetsEveryFrameAndTheTermination) {
 }
 
 TEST(MultiClient, PubSubSlowClientDoesNotHoldTheOthersBack) {
-  const auto ports = free_ports(3);
+  const auto ports = test::free_tcp_ports(3);
   std::vector<std::unique_ptr<Child>> clients;
   clients.push_back(start_client(Pattern::PubSub, ports[0]));
   clients.push_back(start_client(Pattern::PubSub, ports[1]));
@@ -257,7 +251,7 @@ std::vector<zmq::message_t> recv_parts(zmq::socket_t& s, std::chrono::millisecon
 }
 
 TEST(MultiClientOnTheWire, PortFirstRepliesAreReadAndAMalformedOneCarriesNothing) {
-  const auto ports = free_ports(2);
+  const auto ports = test::free_tcp_ports(2);
   zmq::context_t ctx{1};
   std::vector<zmq::socket_t> reps;
   for (const auto& p : ports) {

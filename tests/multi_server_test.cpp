@@ -26,12 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 using test::Child;
 
-std::vector<std::string> free_ports(int n) {
-  std::set<std::string> ports;
-  while (static_cast<int>(ports.size()) < n) ports.insert(std::to_string(test::free_tcp_port()));
-  return {ports.begin(), ports.end()};
-}
-
 Config receiver_config(Pattern pattern, const std::vector<std::string>& ports) {
   Config c = test::config(true, pattern, Protocol::Tcp, ports.front());
   c.port = ports;
@@ -122,7 +116,7 @@ void receive_until_all_streamed(NetGear& rx, const std::vector<std::string>& por
 }
 
 TEST(MultiServer, FourServersOnReqRepEveryFrameOnceTaggedWithItsPort) {
-  const auto ports = free_ports(4);
+  const auto ports = test::free_tcp_ports(4);
   NetGear rx(receiver_config(Pattern::ReqRep, ports));
   GoFile go;
   std::vector<std::unique_ptr<Child>> servers;
@@ -159,7 +153,7 @@ TEST(MultiServer, FourServersOnReqRepEveryFrameOnceTaggedWithItsPort) {
 }
 
 TEST(MultiServer, FourServersOnPubSubEachStreamTaggedAndInOrder) {
-  const auto ports = free_ports(4);
+  const auto ports = test::free_tcp_ports(4);
   Config rc = receiver_config(Pattern::PubSub, ports);
   rc.options.subscriber_timeout = 10s;  // bounds the test if a termination were lost
   NetGear rx(rc);
@@ -181,7 +175,7 @@ TEST(MultiServer, FourServersOnPubSubEachStreamTaggedAndInOrder) {
 }
 
 TEST(MultiServer, StreamEndsOnlyAfterTheLastServerTerminated) {
-  const auto ports = free_ports(2);
+  const auto ports = test::free_tcp_ports(2);
   NetGear rx(receiver_config(Pattern::ReqRep, ports));
   // Server b (in this process) streams until server a (a child) has come and gone, then sends 10
   // more frames and terminates.
@@ -220,7 +214,7 @@ TEST(MultiServer, StreamEndsOnlyAfterTheLastServerTerminated) {
 }
 
 TEST(MultiServer, KilledServerLeavesTheOthersStreamingAndComesBackAsItself) {
-  const auto ports = free_ports(2);
+  const auto ports = test::free_tcp_ports(2);
   NetGear rx(receiver_config(Pattern::ReqRep, ports));
   auto a = std::make_unique<Child>(server_args(Pattern::ReqRep, ports[0], 0));  // until killed
   Child b(server_args(Pattern::ReqRep, ports[1], 0));
@@ -251,7 +245,7 @@ TEST(MultiServer, KilledServerLeavesTheOthersStreamingAndComesBackAsItself) {
 }
 
 TEST(MultiServer, NoServerIsStarvedOnReqRep) {
-  const auto ports = free_ports(4);
+  const auto ports = test::free_tcp_ports(4);
   NetGear rx(receiver_config(Pattern::ReqRep, ports));
   std::vector<std::unique_ptr<Child>> servers;
   for (const auto& p : ports) servers.push_back(std::make_unique<Child>(server_args(Pattern::ReqRep, p, 0)));
@@ -277,7 +271,7 @@ TEST(MultiServer, NoServerIsStarvedOnReqRep) {
 // --- bidirectional mode (pattern 1) ----------------------------------------------------------------
 
 TEST(MultiServer, BidirectionalExactRepliesReachTheServerTheyAnswer) {
-  const auto ports = free_ports(2);
+  const auto ports = test::free_tcp_ports(2);
   Config rc = receiver_config(Pattern::ReqRep, ports);
   rc.options.bidirectional_mode = true;
   rc.options.return_pairing = ReturnPairing::Exact;
@@ -333,7 +327,7 @@ std::string header(const std::string& port_json, int i) {
 
 class PlainServers : public testing::Test {
  protected:
-  PlainServers() : ports_(free_ports(2)), rx_(receiver_config(Pattern::ReqRep, ports_)) {}
+  PlainServers() : ports_(test::free_tcp_ports(2)), rx_(receiver_config(Pattern::ReqRep, ports_)) {}
   // A plain REQ socket sending as a Python server would; returns the reply text.
   std::string exchange(zmq::socket_t& req, const std::vector<std::string>& parts) {
     for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -171,7 +171,7 @@ void ReceiveStats::on_frame(const Frame& f, Clock::time_point now, double wall_n
     const auto counter = it->get<std::uint64_t>();
     // Each server counts its own frames (f.peer is empty outside the multi modes).
     auto last = last_counter_.find(f.peer);
-    if (last != last_counter_.end() && counter > last->second) lost_ += counter - last->second - 1;
+    if (count_gaps_ && last != last_counter_.end() && counter > last->second) lost_ += counter - last->second - 1;
     // A counter that went back: the sender restarted; count from here.
     last_counter_[f.peer] = counter;
   }
@@ -301,7 +301,10 @@ ReceiveOutcome receive_loop(NetGear& ng, const ReceiveFlags& flags, Recorder* re
   }
   Viewer viewer(show, window_title);
   StatusLine status;
-  ReceiveStats stats;
+  // A multi-client receiver on pattern 1 gets every n-th frame of the sender's count by design:
+  // the gaps are the other clients' frames, not losses.
+  const bool dealt = ng.config().options.topology == Topology::MultiClient && ng.config().pattern == Pattern::ReqRep;
+  ReceiveStats stats(/*count_gaps=*/!dealt);
   ReceiveOutcome out;
   std::string reason;
 

@@ -94,6 +94,8 @@ struct ReceiveSummary {
 /// Frame rate, bit rate, latency and loss of the frames handed out by recv().
 class ReceiveStats {
  public:
+  /// `count_gaps`: a gap in the sender's frame counter counts as lost frames.
+  explicit ReceiveStats(bool count_gaps = true) : count_gaps_(count_gaps) {}
   /// Accounts one frame that arrived at `now`, whose message may carry "frame" and "t_send".
   void on_frame(const Frame& f, std::chrono::steady_clock::time_point now, double wall_now);
   /// The live status line (rates over the last second or so).
@@ -107,6 +109,7 @@ class ReceiveStats {
     std::uint64_t frames;
     std::uint64_t bytes;
   };
+  bool count_gaps_ = true;
   std::uint64_t frames_ = 0;
   std::chrono::steady_clock::time_point first_{}, last_{};
   std::map<std::string, std::uint64_t> last_counter_;  ///< per server (multi-server), else one under ""

@@ -5,7 +5,7 @@
 namespace netgear::engine {
 
 Rotation::Rotation(std::size_t clients, std::chrono::milliseconds request_timeout, int max_retries)
-    : timeout_(request_timeout), max_retries_(max_retries), retry_at_(clients), misses_(clients, 0) {}
+    : timeout_(request_timeout), retry_at_(clients), misses_(clients, 0), budget_(max_retries) {}
 
 std::vector<std::size_t> Rotation::order(Clock::time_point now) const {
   const std::size_t n = retry_at_.size();
@@ -24,7 +24,7 @@ void Rotation::answered(std::size_t client) {
   misses_[client] = 0;
   retry_at_[client] = {};
   next_ = (client + 1) % retry_at_.size();
-  run_ = 0;
+  budget_.success();
 }
 
 void Rotation::missed(std::size_t client, Clock::time_point now) {
@@ -32,14 +32,6 @@ void Rotation::missed(std::size_t client, Clock::time_point now) {
   retry_at_[client] = now + timeout_ * (1 << (m - 1));
 }
 
-bool Rotation::unanswered() {
-  ++run_;
-  if (max_retries_ > 0 && run_ >= max_retries_) {
-    last_run_ = run_;
-    run_ = 0;
-    return true;
-  }
-  return false;
-}
+bool Rotation::unanswered() { return budget_.miss(); }
 
 }  // namespace netgear::engine

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "link/retry_budget.hpp"
+
 namespace netgear::engine {
 
 class Rotation {
@@ -29,15 +31,14 @@ class Rotation {
   /// No client answered the frame: true when that used the budget up (the count then starts again).
   bool unanswered();
   /// Frames in a row that no client answered (after unanswered() returned true: that run).
-  int unanswered_in_a_row() const noexcept { return run_ == 0 ? last_run_ : run_; }
+  int unanswered_in_a_row() const noexcept { return budget_.misses(); }
 
  private:
   std::chrono::milliseconds timeout_;
-  int max_retries_;
   std::size_t next_ = 0;
   std::vector<Clock::time_point> retry_at_;
   std::vector<int> misses_;
-  int run_ = 0, last_run_ = 0;
+  link::RetryBudget budget_;  // frames in a row that no client answered
 };
 
 }  // namespace netgear::engine

@@ -611,6 +611,39 @@ TEST_F(CliTest, MultiServerRecordToFolderMakesASubfolderPerPort) {
   }
 }
 
+// Multi-client on pattern 1: one `netgear send` deals 20 frames to two `netgear recv`; each gets
+// every other frame, which is not a loss (the frame counter has gaps by design).
+TEST_F(CliTest, MultiClientRecvsShareTheFramesWithoutCountingLosses) {
+  TempDir dir;
+  const std::string a = std::to_string(netgear::test::free_tcp_port());
+  std::string b;
+  do {
+    b = std::to_string(netgear::test::free_tcp_port());
+  } while (b == a);
+  std::vector<std::unique_ptr<Child>> rx;
+  for (const auto& port : {a, b}) {
+    rx.push_back(std::make_unique<Child>(cmd({"recv", "--pattern", "1", "--multiclient-mode", "--address", "127.0.0.1",
+                                              "--port", port, "--stats-json", dir / (port + ".json"), "--no-show",
+                                              "--timeout", "20"},
+                                             {})));
+    ASSERT_TRUE(rx.back()->wait_for_output("listening on", 15s)) << rx.back()->output();
+  }
+  const ExitStatus tx = Child(cmd({"send", "--pattern", "1", "--multiclient-mode", "--address", "127.0.0.1", "--port",
+                                   a + "," + b, "--frames", "20", "--fps", "0", "--width", "64", "--height", "48"},
+                                  {}))
+                            .wait(30s);
+  ASSERT_TRUE(tx.ok()) << describe(tx);
+  for (std::size_t k = 0; k < rx.size(); ++k) {
+    const ExitStatus r = rx[k]->wait(20s);
+    ASSERT_TRUE(r.ok()) << describe(r);
+    const auto j = read_json(dir / ((k == 0 ? a : b) + ".json"));
+    ASSERT_TRUE(j.is_object());
+    EXPECT_EQ(j["frames"], 10) << j.dump();
+    EXPECT_EQ(j["frames_lost"], 0) << j.dump();
+    EXPECT_EQ(j["end_reason"], "terminated") << j.dump();
+  }
+}
+
 TEST(CliMultiServer, PerServerTargets) {
   using netgear::cli::per_server_target;
   EXPECT_EQ(per_server_target("x.avi", "5566"), "x_5566.avi");

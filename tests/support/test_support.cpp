@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -164,6 +165,14 @@ int free_tcp_port() {
 std::string unique_ipc_prefix() {
   static std::atomic<int> n{0};
   return "/tmp/netgear-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+std::vector<std::string> free_tcp_ports(int n) {
+  std::set<int> ports;
+  while (static_cast<int>(ports.size()) < n) ports.insert(free_tcp_port());
+  std::vector<std::string> out;
+  for (int p : ports) out.push_back(std::to_string(p));
+  return out;
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

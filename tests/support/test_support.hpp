@@ -73,6 +73,8 @@ class Child {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_tcp_port();
+/// `n` different such ports, as text, in ascending order.
+std::vector<std::string> free_tcp_ports(int n);
 /// A fresh ipc path prefix under /tmp (the endpoint is ipc://<prefix>:<port>).
 std::string unique_ipc_prefix();
 
