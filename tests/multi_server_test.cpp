@@ -186,6 +186,9 @@ TEST(MultiServer, StreamEndsOnlyAfterTheLastServerTerminated) {
     while (!a_gone) tx.send(test::peer_frame(i), {{"i", i}}), ++i;
     for (int k = 0; k < 10; ++k, ++i) tx.send(test::peer_frame(i), {{"i", i}});
   });
+  // a (10 frames, then its termination) starts once b is streaming: a termination from the only
+  // server heard from would end the stream.
+  ASSERT_TRUE(test::wait_until([&] { return !rx.peers().empty(); }, 10s));
   Child a(server_args(Pattern::ReqRep, ports[0], 10));
   std::map<std::string, int> n;
   auto a_terminated = [&] {
@@ -295,6 +298,8 @@ TEST(MultiServer, BidirectionalExactRepliesReachTheServerTheyAnswer) {
         problems.push_back("frame " + std::to_string(i) + " got " + r.return_data.value.dump());
       }
     }
+    // The stream ends once every server heard from has terminated: not before both were heard.
+    if (!test::wait_until([&] { return rx.peers().size() == 2; }, 10s)) problems.push_back("the other server never came");
   };
   std::vector<std::string> p0, p1;
   std::thread s0([&] { run_server(ports[0], p0); });
