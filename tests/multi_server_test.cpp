@@ -41,8 +41,11 @@ Config server_config(Pattern pattern, const std::string& port) {
 
 std::vector<std::string> server_args(Pattern pattern, const std::string& port, int frames,
                                      const std::string& until = {}) {
+  // PUB/SUB: the termination waits request_timeout / 5 for room behind the last frames, which a
+  // slow (sanitizer) build of a receiver taking four streams needs.
+  const std::string timeout_ms = pattern == Pattern::PubSub ? "10000" : "1000";
   std::vector<std::string> a = {test::peer_path(), "send", "--pattern", std::to_string(static_cast<int>(pattern)),
-                                "--protocol", "tcp", "--address", "127.0.0.1", "--port", port, "--timeout-ms", "1000",
+                                "--protocol", "tcp", "--address", "127.0.0.1", "--port", port, "--timeout-ms", timeout_ms,
                                 "--retries", "5", "--frames", std::to_string(frames), "--multiserver", "1"};
   if (!until.empty()) a.insert(a.end(), {"--until", until});
   return a;
