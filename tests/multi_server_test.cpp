@@ -158,7 +158,7 @@ TEST(MultiServer, FourServersOnReqRepEveryFrameOnceTaggedWithItsPort) {
 TEST(MultiServer, FourServersOnPubSubEachStreamTaggedAndInOrder) {
   const auto ports = test::free_tcp_ports(4);
   Config rc = receiver_config(Pattern::PubSub, ports);
-  rc.options.subscriber_timeout = 10s;  // bounds the test if a termination were lost
+  rc.options.subscriber_timeout = 5s;  // ends the stream if a termination is lost
   NetGear rx(rc);
   GoFile go;
   std::vector<std::unique_ptr<Child>> servers;
@@ -168,7 +168,9 @@ TEST(MultiServer, FourServersOnPubSubEachStreamTaggedAndInOrder) {
   go.create();
   const Received rest = receive_all(rx);
   for (const auto& [port, seq] : rest.by_port) r.by_port[port].insert(r.by_port[port].end(), seq.begin(), seq.end());
-  EXPECT_EQ(rx.end_reason(), EndReason::Terminated);
+  // PUB/SUB termination is best effort: a receiver far behind four publishers (a sanitizer build)
+  // can lose one, and then subscriber_timeout ends the stream.
+  EXPECT_TRUE(rx.end_reason() == EndReason::Terminated || rx.end_reason() == EndReason::SubscriberTimeout);
   EXPECT_EQ(r.by_port.size(), 4u);
   for (const auto& [port, seq] : r.by_port) {
     EXPECT_TRUE(std::find(ports.begin(), ports.end(), port) != ports.end()) << "frame tagged '" << port << "'";
