@@ -106,6 +106,21 @@ struct PairOutcome {
   json sender;  // the sender's "sent" object (may be null)
 };
 
+// A receiver's "result {...}" line: the outcome, ok only for a complete window with frames.
+// false for any other line.
+bool take_result(const std::string& line, PairOutcome& out) {
+  if (!starts_with(line, "result ")) return false;
+  out.result = json::parse(line.substr(7));
+  if (out.result.value("frames", std::uint64_t{0}) == 0) {
+    out.error = "the receiver got no frames";
+  } else if (!out.result.value("complete", false)) {
+    out.error = "the stream ended before the measuring window closed";
+  } else {
+    out.ok = true;
+  }
+  return true;
+}
+
 using TxArgs = std::function<std::vector<std::string>(const std::string& ready_token)>;
 
 PairOutcome run_pair_once(const std::string& exe, const std::vector<std::string>& rx_args,
@@ -125,17 +140,7 @@ PairOutcome run_pair_once(const std::string& exe, const std::vector<std::string>
       while (Clock::now() < deadline) {
         auto line = rx.read_line(std::min(deadline, Clock::now() + 250ms));
         if (line) {
-          if (starts_with(*line, "result ")) {
-            out.result = json::parse(line->substr(7));
-            if (out.result.value("frames", std::uint64_t{0}) == 0) {
-              out.error = "the receiver got no frames";
-            } else if (!out.result.value("complete", false)) {
-              out.error = "the stream ended before the measuring window closed";
-            } else {
-              out.ok = true;
-            }
-            break;
-          }
+          if (take_result(*line, out)) break;
           continue;
         }
         if (rx.wait_until(Clock::now())) {
@@ -438,17 +443,7 @@ MultiCase run_multiserver_once(const Settings& s, const std::string& exe, int pa
       while (Clock::now() < deadline) {
         auto line = rx.read_line(std::min(deadline, Clock::now() + 250ms));
         if (line) {
-          if (starts_with(*line, "result ")) {
-            out.result = json::parse(line->substr(7));
-            if (out.result.value("frames", std::uint64_t{0}) == 0) {
-              out.error = "the receiver got no frames";
-            } else if (!out.result.value("complete", false)) {
-              out.error = "the stream ended before the measuring window closed";
-            } else {
-              out.ok = true;
-            }
-            break;
-          }
+          if (take_result(*line, out)) break;
           continue;
         }
         if (rx.wait_until(Clock::now())) {

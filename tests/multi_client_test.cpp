@@ -57,6 +57,18 @@ std::string refused(NetGear& tx, std::vector<std::unique_ptr<Child>>* clients = 
   return out;
 }
 
+// Subscriptions take a moment to arrive: sends frames i, i+1, ... until one has reached every
+// client (then no pipe holds a frame any more). false after 10 s.
+bool subscribed(NetGear& tx, std::vector<std::unique_ptr<Child>>& clients, int& i) {
+  return test::wait_until([&] {
+    tx.send(test::peer_frame(i), {{"i", i}});
+    const int sent = i++;
+    return test::wait_until([&] {
+      return std::all_of(clients.begin(), clients.end(), [&](auto& c) { return printed(*c, sent); });
+    }, 300ms);
+  }, 10s);
+}
+
 // The "i" of every FRAME line a client printed.
 std::vector<long> frames_of(const std::string& out) {
   std::vector<long> v;
@@ -171,16 +183,8 @@ TEST(MultiClient, PubSubEveryClientGetsEveryFrameAndTheTermination) {
   std::vector<std::unique_ptr<Child>> clients;
   for (const auto& p : ports) clients.push_back(start_client(Pattern::PubSub, p));
   NetGear tx(sender_config(Pattern::PubSub, ports));
-  // Subscriptions take a moment to arrive: send until one frame has reached every client (then
-  // no pipe holds a frame any more).
   int i = 0;
-  ASSERT_TRUE(test::wait_until([&] {
-    tx.send(test::peer_frame(i), {{"i", i}});
-    const int sent = i++;
-    return test::wait_until([&] {
-      return std::all_of(clients.begin(), clients.end(), [&](auto& c) { return printed(*c, sent); });
-    }, 300ms);
-  }, 10s)) << refused(tx, &clients);
+  ASSERT_TRUE(subscribed(tx, clients, i)) << refused(tx, &clients);
   const int first = i;
   constexpr int kFrames = 50;
   for (int k = 0; k < kFrames; ++k, ++i) {
@@ -211,13 +215,7 @@ TEST(MultiClient, PubSubSlowClientDoesNotHoldTheOthersBack) {
   clients.push_back(start_client(Pattern::PubSub, ports[2], {"--delay-ms", "40"}));  // a slow application
   NetGear tx(sender_config(Pattern::PubSub, ports));
   int i = 0;
-  ASSERT_TRUE(test::wait_until([&] {
-    tx.send(test::peer_frame(i), {{"i", i}});
-    const int sent = i++;
-    return test::wait_until([&] {
-      return std::all_of(clients.begin(), clients.end(), [&](auto& c) { return printed(*c, sent); });
-    }, 300ms);
-  }, 10s)) << refused(tx, &clients);
+  ASSERT_TRUE(subscribed(tx, clients, i)) << refused(tx, &clients);
   const int first = i;
   constexpr int kFrames = 150;
   for (int k = 0; k < kFrames; ++k, ++i) {

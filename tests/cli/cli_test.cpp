@@ -567,11 +567,8 @@ TEST_F(CliTest, MultiServerRecvCountsAndRecordsEachServer) {
 // Recording to a folder makes one subfolder per port, with that server's frames at its size.
 TEST_F(CliTest, MultiServerRecordToFolderMakesASubfolderPerPort) {
   TempDir dir;
-  const std::string a = std::to_string(netgear::test::free_tcp_port());
-  std::string b;
-  do {
-    b = std::to_string(netgear::test::free_tcp_port());
-  } while (b == a);
+  const auto two = netgear::test::free_tcp_ports(2);
+  const std::string a = two[0], b = two[1];
   const std::string frames_dir = dir / "frames/";
   const std::string stats = dir / "stats.json";
   Child rx(cmd({"recv", "--pattern", "1", "--multiserver-mode", "--address", "127.0.0.1", "--port", a + "," + b,
@@ -615,11 +612,8 @@ TEST_F(CliTest, MultiServerRecordToFolderMakesASubfolderPerPort) {
 // every other frame, which is not a loss (the frame counter has gaps by design).
 TEST_F(CliTest, MultiClientRecvsShareTheFramesWithoutCountingLosses) {
   TempDir dir;
-  const std::string a = std::to_string(netgear::test::free_tcp_port());
-  std::string b;
-  do {
-    b = std::to_string(netgear::test::free_tcp_port());
-  } while (b == a);
+  const auto two = netgear::test::free_tcp_ports(2);
+  const std::string a = two[0], b = two[1];
   std::vector<std::unique_ptr<Child>> rx;
   for (const auto& port : {a, b}) {
     rx.push_back(std::make_unique<Child>(cmd({"recv", "--pattern", "1", "--multiclient-mode", "--address", "127.0.0.1",
