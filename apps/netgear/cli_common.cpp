@@ -76,6 +76,12 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"pubsub_socket_buffer",
        {"BYTES", "pattern 2: kernel socket buffer of the PUB and SUB sockets; bounds stale frames. "
                  "0: OS default (for long-round-trip links). Default 131072"}},
+      {"queue_bytes",
+       {"BYTES", "receiver: bytes of frames the queue holds (pixels + 16 per header byte). Default 536870912"}},
+      {"max_frame_bytes", {"BYTES", "largest decoded frame a peer may send. Default 268435456"}},
+      {"max_message_size",
+       {"BYTES", "largest message part a peer may send (ZMQ_MAXMSGSIZE); 0: no limit. Default 268435456"}},
+      {"max_header_size", {"BYTES", "largest frame header a peer may send. Default 4194304"}},
       {"flag", {"INT", "pyzmq tuning knob, accepted for compatibility; no effect. Default 0"}},
       {"copy", {"BOOL", "pyzmq tuning knob, accepted for compatibility; no effect. Default false"}},
       {"track", {"BOOL", "pyzmq tuning knob, accepted for compatibility; no effect. Default false"}},

@@ -146,6 +146,7 @@ struct Stats {
   std::uint64_t dropped_queue = 0;      ///< receiver: frames dropped because the queue was full
   std::uint64_t malformed_replies = 0;  ///< sender: replies that broke the protocol (frame still delivered)
   std::uint64_t answers_late = 0;       ///< receiver, exact pairing: replies sent without an answer (deadline)
+  std::uint64_t queue_bytes_peak = 0;   ///< receiver: the most bytes its queue held at once (Options::queue_bytes)
 };
 
 /// One peer of a multi mode, named by its port: a server (sender) that a multi-server receiver

@@ -92,6 +92,25 @@ struct Options {
   /// Keep only the newest frames: when the queue is full, drop the oldest (lowest latency).
   bool keep_newest = false;
 
+  // --- Memory limits against a hostile peer (not in vidgear) ---------------------------------
+  // What a peer can make the receiver (or a sender reading replies) hold is bounded by these; the
+  // defaults fit 8K video (7680x4320, 16-bit, 4 channels is 265 MB: raise max_frame_bytes and
+  // max_message_size for more). docs/library.md, "Memory limits", gives the bound they make.
+  /// Receiver: bytes the queue holds for recv(): each frame counts its pixels plus 16 bytes per byte
+  /// of its header text (what a parsed JSON message can take). When a frame does not fit, the queue
+  /// is full (as with queue_size). At least one frame is always held, whatever its size.
+  std::size_t queue_bytes = std::size_t{512} << 20;
+  /// Largest decoded frame a peer may send (rows x cols x channels x bytes per element): a JPEG
+  /// whose header claims more is dropped before it is decoded, a raw frame before it is queued.
+  std::size_t max_frame_bytes = std::size_t{256} << 20;
+  /// Largest message part a peer may send (ZeroMQ's ZMQ_MAXMSGSIZE, on every socket): a peer that
+  /// sends a bigger one is disconnected by ZeroMQ before it is read (its frame is lost; Lazy Pirate
+  /// reconnects it). 0: no limit.
+  std::size_t max_message_size = std::size_t{256} << 20;
+  /// Largest frame header (its JSON text, the message included) a peer may send: a larger one is
+  /// dropped unread, with a log line.
+  std::size_t max_header_size = std::size_t{4} << 20;
+
   // --- PUB/SUB freshness (not in vidgear) -----------------------------------------------------
   /// Pattern 2: kernel socket buffer (SO_SNDBUF on the PUB socket, SO_RCVBUF on the SUB socket), in
   /// bytes. The high-water mark of 1 keeps ZeroMQ's own queues short, but the kernel's TCP buffers

@@ -80,18 +80,22 @@ void FrameEncoder::encode(const cv::Mat& frame, PayloadFields f, zmq::message_t&
 }
 
 FrameDecoder::FrameDecoder(const Options& o)
-    : fastdct_(o.jpeg_compression_fastdct), fastupsample_(o.jpeg_compression_fastupsample) {}
+    : fastdct_(o.jpeg_compression_fastdct), fastupsample_(o.jpeg_compression_fastupsample), max_bytes_(o.max_frame_bytes) {}
 
 cv::Mat FrameDecoder::decode(const std::optional<wire::Compression>& compression, const std::string& dtype,
                              const std::vector<std::int64_t>& shape, zmq::message_t&& payload) {
   if (compression) {
     return jpeg_decoder_.decode(static_cast<const std::uint8_t*>(payload.data()), payload.size(),
                                 compression->colorspace, compression->dct || fastdct_,
-                                compression->ups || fastupsample_);
+                                compression->ups || fastupsample_, max_bytes_);
   }
   const wire::RawLayout layout = wire::raw_layout(dtype, shape);
   // A frame with no elements is one no sender of ours can send (send() refuses empty frames).
   if (layout.bytes == 0) throw ProtocolError("the shape has no elements (an empty frame)");
+  if (layout.bytes > max_bytes_) {
+    throw ProtocolError("a raw frame of " + std::to_string(layout.bytes) + " bytes is larger than max_frame_bytes (" +
+                        std::to_string(max_bytes_) + ")");
+  }
   if (payload.size() != layout.bytes) {
     throw ProtocolError("payload has " + std::to_string(payload.size()) + " bytes, dtype '" + dtype +
                         "' and the shape need " + std::to_string(layout.bytes));

@@ -62,12 +62,14 @@ class FrameDecoder {
 
   /// The frame a payload holds: JPEG decoded into the pixel order its colorspace names; raw
   /// adopted without a copy (the matrix keeps the message). Throws ProtocolError for a payload
-  /// that does not match its fields (size, dtype, shape, corrupt JPEG).
+  /// that does not match its fields (size, dtype, shape, corrupt JPEG) and for a frame larger
+  /// than Options::max_frame_bytes (a JPEG: before it is decoded).
   cv::Mat decode(const std::optional<wire::Compression>& compression, const std::string& dtype,
                  const std::vector<std::int64_t>& shape, zmq::message_t&& payload);
 
  private:
   bool fastdct_, fastupsample_;
+  std::size_t max_bytes_;  // Options::max_frame_bytes
   JpegDecoder jpeg_decoder_;
 };
 

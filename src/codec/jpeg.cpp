@@ -17,11 +17,13 @@ namespace netgear::codec {
 
 namespace {
 
-// A Huffman-coded JPEG spends at least about one bit per 8x8 block (a DC code; progressive scans
-// can skip AC data with end-of-band runs but not DC), so it has at least pixels / 512 bytes.
-// Above this many pixels per byte of payload the header lies: do not allocate for it. Small
-// frames are never refused (arithmetic coding can go lower; no vidgear peer uses it).
-constexpr std::uint64_t kMaxPixelsPerByte = 1024;
+// The most compressible baseline JPEG is one flat grey frame: each 8x8 block costs a DC code and
+// an end-of-block code, 6 bits with the standard Huffman tables (85 pixels per byte; colour 4:2:0
+// costs 8 bits per 64 pixels, 64 per byte) and at best 2 bits with optimised tables (256 per
+// byte). Above this many pixels per byte the header lies: do not allocate for it. Small frames
+// are never refused (progressive and arithmetic coding can go lower; no vidgear peer uses them
+// for large frames: cv2.imencode and simplejpeg write baseline Huffman JPEG).
+constexpr std::uint64_t kMaxPixelsPerByte = 300;
 constexpr std::uint64_t kAlwaysPlausiblePixels = 4'000'000;
 
 // Smallest possible JPEG is SOI + EOI; anything shorter cannot even hold the markers.
@@ -176,7 +178,7 @@ JpegDecoder& JpegDecoder::operator=(JpegDecoder&& other) noexcept {
 }
 
 cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
-                            bool fastupsample) {
+                            bool fastupsample, std::size_t max_bytes) {
   if (handle_ == nullptr) throw Error("JPEG: decode() on a moved-from decoder");
   const int ch = netgear::channels(cs);
   const int pf = pixel_format(cs);
@@ -204,6 +206,11 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
                         " bytes, too few for that many pixels: not decoded");
   }
 
+  if (pixels * static_cast<std::uint64_t>(ch) > max_bytes) {
+    throw ProtocolError("JPEG: a " + std::to_string(width) + "x" + std::to_string(height) + " frame with " +
+                        std::to_string(ch) + " channels is larger than max_frame_bytes (" +
+                        std::to_string(max_bytes) + "): not decoded");
+  }
   cv::Mat out(height, width, CV_8UC(ch));
   // libjpeg treats a truncated or damaged stream as a mere warning and pads the picture with
   // grey. TurboJPEG 2.1 still returns -1 for it, but only after decoding the whole frame;

@@ -57,9 +57,10 @@ class JpegDecoder {
 
   /// Decodes into a new CV_8U matrix with channels(cs) channels in pixel order `cs` (GRAY: a 2-D
   /// single-channel matrix). Throws netgear::ProtocolError for data that is not a complete, valid
-  /// JPEG (corrupt, truncated, absurd dimensions); the caller drops such a frame.
+  /// JPEG (corrupt, truncated, absurd dimensions, or more than `max_bytes` decoded, checked
+  /// before allocating); the caller drops such a frame.
   cv::Mat decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
-                 bool fastupsample);
+                 bool fastupsample, std::size_t max_bytes = SIZE_MAX);
 
  private:
   void* handle_ = nullptr;  // tjhandle

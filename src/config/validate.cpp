@@ -20,6 +20,8 @@ constexpr milliseconds kMaxTime{365LL * 24 * 3600 * 1000};
 constexpr int kMaxRetries = 1'000'000'000;
 constexpr std::size_t kMaxQueue = 1'000'000;
 constexpr std::size_t kMaxSocketBuffer = std::size_t{1} << 30;  // fits the int that ZeroMQ takes
+constexpr std::size_t kMinLimit = 1024;
+constexpr std::size_t kMaxLimit = std::size_t{1} << 50;  // 1 PiB: x16 fits 64 bits, and ZeroMQ's int64
 
 struct Problem {
   const char* option;
@@ -59,6 +61,21 @@ std::optional<Problem> first_problem(const Options& o) {
   }
   if (o.queue_size < 1 || o.queue_size > kMaxQueue) {
     return Problem{"queue_size", std::to_string(o.queue_size), "an integer from 1 to " + std::to_string(kMaxQueue)};
+  }
+  // Memory limits: at least a header's worth (a frame header is some 150 bytes), at most 2^50 so
+  // that the queue's byte count (16 per header byte) and ZeroMQ's int64 cannot overflow.
+  struct Limit {
+    const char* option;
+    std::size_t value;
+    bool zero_means_none;
+  };
+  for (const Limit& l : {Limit{"queue_bytes", o.queue_bytes, false}, Limit{"max_frame_bytes", o.max_frame_bytes, false},
+                         Limit{"max_message_size", o.max_message_size, true},
+                         Limit{"max_header_size", o.max_header_size, false}}) {
+    if ((l.value == 0 && l.zero_means_none) || (l.value >= kMinLimit && l.value <= kMaxLimit)) continue;
+    return Problem{l.option, std::to_string(l.value),
+                   std::string("a number of bytes from ") + (l.zero_means_none ? "0 (no limit) or " : "") +
+                       std::to_string(kMinLimit) + " to " + std::to_string(kMaxLimit)};
   }
   if (o.pubsub_socket_buffer > kMaxSocketBuffer) {
     return Problem{"pubsub_socket_buffer", std::to_string(o.pubsub_socket_buffer),

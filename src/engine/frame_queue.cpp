@@ -1,22 +1,33 @@
 #include "engine/frame_queue.hpp"
 
+#include <algorithm>
+
 namespace netgear::engine {
 
-std::uint64_t FrameQueue::push(Frame frame) {
+void FrameQueue::pop_front() {
+  bytes_ -= frames_.front().cost;
+  frames_.pop_front();
+}
+
+std::uint64_t FrameQueue::push(Frame frame, std::size_t cost) {
   std::unique_lock lk(mu_);
-  if (frames_.size() >= capacity_) {
+  if (!fits(cost)) {
     if (drop_oldest_) {
-      frames_.pop_front();
-      ++dropped_;
+      while (!fits(cost)) {
+        pop_front();
+        ++dropped_;
+      }
     } else {
       // Back-pressure: the receiving thread stops reading (and so acknowledging) until the
       // application catches up.
-      not_full_.wait(lk, [&] { return frames_.size() < capacity_ || stopping_; });
+      not_full_.wait(lk, [&] { return fits(cost) || stopping_; });
       if (stopping_) return 0;
     }
   }
   const std::uint64_t id = frame.id = ++queued_;
-  frames_.push_back(std::move(frame));
+  frames_.push_back(Entry{std::move(frame), cost});
+  bytes_ += cost;
+  peak_bytes_ = std::max(peak_bytes_, bytes_);
   not_empty_.notify_one();
   return id;
 }
@@ -30,8 +41,8 @@ std::optional<Frame> FrameQueue::pop(std::optional<std::chrono::milliseconds> ti
     not_empty_.wait(lk, ready);
   }
   if (!frames_.empty()) {
-    Frame f = std::move(frames_.front());
-    frames_.pop_front();
+    Frame f = std::move(frames_.front().frame);
+    pop_front();
     not_full_.notify_one();
     return f;
   }
@@ -76,6 +87,20 @@ std::uint64_t FrameQueue::queued() const {
 std::uint64_t FrameQueue::dropped() const {
   std::lock_guard lk(mu_);
   return dropped_;
+}
+
+}  // namespace netgear::engine
+
+namespace netgear::engine {
+
+std::size_t FrameQueue::bytes() const {
+  std::lock_guard lk(mu_);
+  return bytes_;
+}
+
+std::size_t FrameQueue::peak_bytes() const {
+  std::lock_guard lk(mu_);
+  return peak_bytes_;
 }
 
 }  // namespace netgear::engine

@@ -1,6 +1,8 @@
 // The receiver's queue between its receiving thread and the application's recv(), with the end
-// of the stream: bounded by queue_size, either slowing the receiving thread down (back-pressure,
-// no frame lost) or dropping the oldest frame (PUB/SUB, keep_newest).
+// of the stream: bounded by queue_size frames and by queue_bytes (each frame has a cost in bytes,
+// given by the caller; one frame is always let in, whatever its cost), either slowing the
+// receiving thread down (back-pressure, no frame lost) or dropping the oldest frames (PUB/SUB,
+// keep_newest).
 //
 // Threads: push() and end() from the receiving thread; pop(), ended() and stats from any thread.
 // Everything is guarded by mu_.
@@ -20,11 +22,13 @@ namespace netgear::engine {
 
 class FrameQueue {
  public:
-  FrameQueue(std::size_t capacity, bool drop_oldest) : capacity_(capacity), drop_oldest_(drop_oldest) {}
+  FrameQueue(std::size_t capacity, std::size_t byte_budget, bool drop_oldest)
+      : capacity_(capacity), budget_(byte_budget), drop_oldest_(drop_oldest) {}
 
-  /// Queues a frame, numbering it (Frame::id); when full, drops the oldest or waits for room.
-  /// Returns the frame's id, or 0 when stop() ended the wait (the frame is not queued).
-  std::uint64_t push(Frame frame);
+  /// Queues a frame that costs `cost` bytes of the budget, numbering it (Frame::id); when it does
+  /// not fit, drops the oldest frames or waits for room. Returns the frame's id, or 0 when stop()
+  /// ended the wait (the frame is not queued).
+  std::uint64_t push(Frame frame, std::size_t cost);
   /// The next frame, waiting up to `timeout` (nullopt: for ever). nullopt when none came in time
   /// or the stream ended with the queue empty; then rethrows the error the stream ended with.
   std::optional<Frame> pop(std::optional<std::chrono::milliseconds> timeout);
@@ -40,13 +44,24 @@ class FrameQueue {
   bool drained() const;
   std::uint64_t queued() const;   ///< frames queued so far
   std::uint64_t dropped() const;  ///< frames dropped because the queue was full
+  std::size_t bytes() const;      ///< cost of the frames queued now
+  std::size_t peak_bytes() const; ///< the most bytes queued at once so far
 
  private:
+  bool fits(std::size_t cost) const { return frames_.size() < capacity_ && (frames_.empty() || bytes_ + cost <= budget_); }
+  void pop_front();
+
   const std::size_t capacity_;
+  const std::size_t budget_;
   const bool drop_oldest_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<Frame> frames_;
+  struct Entry {
+    Frame frame;
+    std::size_t cost;
+  };
+  std::deque<Entry> frames_;
+  std::size_t bytes_ = 0, peak_bytes_ = 0;
   EndReason reason_ = EndReason::None;
   std::exception_ptr error_;
   bool stopping_ = false;

@@ -24,8 +24,10 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       link_(ctx_, net::socket_spec(config_), std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
       endpoints_(link_.endpoints()),
       decoder_(config.options),
+      max_header_size_(config.options.max_header_size),
       exact_(config.options.bidirectional_mode && config.options.return_pairing == ReturnPairing::Exact),
-      queue_(config.options.queue_size, config.pattern == Pattern::PubSub || config.options.keep_newest) {
+      queue_(config.options.queue_size, config.options.queue_bytes,
+             config.pattern == Pattern::PubSub || config.options.keep_newest) {
   // A multi-client receiver replies with data in every case, its port first (vidgear's format).
   const bool multiclient = config_.options.topology == Topology::MultiClient;
   if (config_.options.bidirectional_mode || multiclient) {
@@ -151,10 +153,16 @@ bool Receiver::await_traffic(std::chrono::milliseconds silence) {
 bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   wire::FrameHeader& header = header_;
   std::string problem;
-  try {
-    wire::decode_header(parts[0].to_string_view(), header);
-  } catch (const ProtocolError& e) {
-    problem = e.what();
+  if (parts[0].size() > max_header_size_) {
+    // Not even scanned: a parsed JSON document can take many times its text.
+    problem = "a header of " + std::to_string(parts[0].size()) + " bytes is larger than max_header_size (" +
+              std::to_string(max_header_size_) + ")";
+  } else {
+    try {
+      wire::decode_header(parts[0].to_string_view(), header);
+    } catch (const ProtocolError& e) {
+      problem = e.what();
+    }
   }
 
   if (problem.empty() && header.terminate) {
@@ -212,7 +220,10 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   senders_->received(peer, bytes);
   frame.peer = std::move(peer);
   bytes_ += bytes;
-  const std::uint64_t id = queue_.push(std::move(frame));
+  // What the frame holds: its pixels (a raw frame: the message they are in) and its message,
+  // which as a parsed JSON value takes at most about 16 bytes per byte of its text.
+  const std::size_t cost = frame.image.total() * frame.image.elemSize() + 16 * parts[0].size();
+  const std::uint64_t id = queue_.push(std::move(frame), cost);
   if (exact_ && id != 0) {  // id 0: close() stopped the queue
     const std::optional<EncodedReply> answer = answers_->await(id);
     if (!answer) ++answers_late_;
@@ -306,6 +317,7 @@ Stats Receiver::stats() const {
   s.reconnects = reconnects_;
   s.dropped_malformed = malformed_;
   s.dropped_queue = queue_.dropped();
+  s.queue_bytes_peak = queue_.peak_bytes();
   s.answers_late = answers_late_;
   return s;
 }

@@ -84,6 +84,7 @@ class Receiver {
   std::unique_ptr<ReplyPolicy> policy_;     // used by the receiving thread; set_return_data() is thread-safe
   std::unique_ptr<Answers> answers_;        // exact pairing only
   codec::FrameDecoder decoder_;
+  const std::size_t max_header_size_;  // Options::max_header_size
   const bool exact_;                     // exact pairing: reply after the application's answer
   wire::FrameHeader header_;             // decoded into again for every message (buffers reused)
   std::vector<zmq::message_t> replies_;  // reply parts, reused

@@ -1,5 +1,6 @@
 #include "net/socket_spec.hpp"
 
+#include <cstdint>
 #include <thread>
 
 #include "net/endpoints.hpp"
@@ -30,6 +31,12 @@ SocketSpec socket_spec(const Config& c) {
   // termination message when it closes. Re-created sockets are closed with linger 0 either way.
   s.set(ZMQ_LINGER, rx ? kReceiverLingerMs : 0);
   if (needs_ipv6(c)) s.set(ZMQ_IPV6, 1);
+  if (c.options.max_message_size > 0) {
+    // A peer's message part larger than this is refused by ZeroMQ before it is read into memory:
+    // the connection is dropped (Options::max_message_size; validate() keeps it within int64).
+    const auto limit = static_cast<std::int64_t>(c.options.max_message_size);
+    s.set(ZMQ_MAXMSGSIZE, std::string_view(reinterpret_cast<const char*>(&limit), sizeof limit));
+  }
   switch (c.pattern) {
     case Pattern::Pair:
       s.type = zmq::socket_type::pair;

@@ -78,6 +78,12 @@ char JsonScanner::peek() {
   return p_ < t_.size() ? t_[p_] : '\0';
 }
 
+void JsonScanner::too_deep(std::size_t depth) {
+  if (depth > kMaxJsonDepth) {
+    throw ProtocolError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+}
+
 std::string_view JsonScanner::value() {
   ws();
   const std::size_t start = p_;
@@ -88,6 +94,7 @@ std::string_view JsonScanner::value() {
     if (eat('{')) {
       if (!eat('}')) {
         open += '{';
+        too_deep(open.size());
         std::string unused;
         if (peek() != '"') fail();
         (void)string(unused);
@@ -97,6 +104,7 @@ std::string_view JsonScanner::value() {
     } else if (eat('[')) {
       if (!eat(']')) {
         open += '[';
+        too_deep(open.size());
         continue;
       }
     } else {

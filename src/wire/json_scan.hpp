@@ -16,6 +16,11 @@
 
 namespace netgear::wire {
 
+/// Deepest nesting of arrays and objects accepted (deeper text is refused as not ours): Python's
+/// json module cannot write more than about 1000 levels (its recursion limit), and a parsed
+/// document of deeply nested text takes some 64 bytes per byte of it.
+inline constexpr std::size_t kMaxJsonDepth = 1000;
+
 class JsonScanner {
  public:
   explicit JsonScanner(std::string_view text) : t_(text) {}
@@ -33,7 +38,7 @@ class JsonScanner {
   /// After white space: the next character, or '\0' at the end.
   char peek();
 
-  /// Checks one value (of any kind, nested to any depth) and returns its text.
+  /// Checks one value (of any kind, nested up to kMaxJsonDepth levels) and returns its text.
   std::string_view value();
   /// Checks a string and returns its decoded contents: a view into the text when it has no
   /// escapes, else into `scratch`, which receives the decoded bytes.
@@ -49,6 +54,7 @@ class JsonScanner {
 
  private:
   void scalar();
+  static void too_deep(std::size_t depth);
   void number();
   void literal(std::string_view word);
   unsigned hex4();

@@ -119,21 +119,31 @@ TEST(HeaderScanner, AgreesWithTheDocumentParserOnMangledHeaders) {
   EXPECT_GT(rejected, 1000);
 }
 
-// A peer can nest a value a million deep in a few megabytes: nothing on the way (scanner, parser,
-// NaN restoration, the ignored non-string pattern, destruction) may recurse on it.
-TEST(HeaderScanner, DeepNestingFromAPeerDoesNotExhaustTheStack) {
-  const int depth = 1'000'000;
-  const std::string deep = std::string(depth, '[') + "NaN" + std::string(depth, ']');
-  const std::string text = R"({"terminate_flag": false, "compression": false, "message": )" + deep +
-                           R"(, "pattern": )" + deep + R"(, "x": )" + deep +
-                           R"(, "dtype": "uint8", "shape": [1]})";
+// Nesting is accepted up to kMaxJsonDepth (more than Python's json module can write) and refused
+// beyond: a parsed document of deeply nested text would take some 64 bytes per byte of it.
+TEST(HeaderScanner, NestingIsAcceptedUpToTheLimitAndRefusedBeyond) {
+  using netgear::wire::kMaxJsonDepth;
+  auto header = [](std::size_t depth) {
+    const std::string deep = std::string(depth, '[') + "NaN" + std::string(depth, ']');
+    return R"({"terminate_flag": false, "compression": false, "message": )" + deep + R"(, "pattern": )" + deep +
+           R"(, "x": )" + deep + R"(, "dtype": "uint8", "shape": [1]})";
+  };
   FrameHeader h;
-  netgear::wire::decode_header(text, h);
+  netgear::wire::decode_header(header(kMaxJsonDepth), h);
   EXPECT_TRUE(h.message.is_array());
   EXPECT_EQ(h.pattern, "");
   EXPECT_EQ(h.shape, (std::vector<std::int64_t>{1}));
-  // And the same nesting left open is an error, not a crash.
-  EXPECT_THROW(netgear::wire::decode_header(text.substr(0, text.size() / 3)), ProtocolError);
+  for (const std::size_t depth : {kMaxJsonDepth + 1, std::size_t{1'000'000}}) {
+    try {
+      netgear::wire::decode_header(header(depth));
+      ADD_FAILURE() << "accepted nesting " << depth << " deep";
+    } catch (const ProtocolError& e) {
+      EXPECT_NE(std::string(e.what()).find("nested deeper than 1000"), std::string::npos) << e.what();
+    }
+  }
+  // Objects count as well as arrays; nesting left open is an error, not a crash.
+  EXPECT_THROW(netgear::wire::decode_header(R"({"message": )" + std::string(kMaxJsonDepth + 1, '{')), ProtocolError);
+  EXPECT_THROW(netgear::wire::decode_header(header(kMaxJsonDepth).substr(0, 600)), ProtocolError);
 }
 
 TEST(HeaderScanner, IntegerTexts) {

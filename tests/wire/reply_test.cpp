@@ -12,6 +12,7 @@
 #include "netgear/error.hpp"
 #include "reply_reference.hpp"
 #include "wire/header.hpp"
+#include "wire/json_scan.hpp"
 #include "wire/reply.hpp"
 
 namespace netgear::wire {
@@ -616,10 +617,10 @@ TEST(ReplyDecode, MangledRepliesOnlyEverReturnOrThrowProtocolError) {
 // ---------------------------------------------------------------------------------------------
 // Deep nesting
 
-// A peer can nest a value a hundred thousand deep in a few hundred kilobytes: nothing on the way
-// (scanner, parser, NaN restoration, an ignored key, destruction) may recurse on it.
-TEST(ReplyDecode, DeepNestingFromAPeerDoesNotExhaustTheStack) {
-  const int depth = 100'000;
+// Replies nest up to kMaxJsonDepth levels (more than Python's json module writes) anywhere: in the
+// port, an ignored key, a frame's compression object, its data; deeper is refused.
+TEST(ReplyDecode, NestingUpToTheLimitIsAcceptedAnywhere) {
+  const std::size_t depth = netgear::wire::kMaxJsonDepth - 1;  // inside the reply's own object
   const std::string deep = std::string(depth, '[') + "NaN" + std::string(depth, ']');
   const std::string text = R"({"port": )" + deep + R"(, "return_type": "list", "extra": )" + deep +
                            R"(, "data": )" + deep + "}";
@@ -642,6 +643,12 @@ TEST(ReplyDecode, DeepNestingFromAPeerDoesNotExhaustTheStack) {
   const std::string raw = R"({"return_type": "ndarray", "compression": false, "array_dtype": "uint8", "array_shape": )" +
                           deep + R"(, "data": null})";
   EXPECT_THROW(decode({raw, "x"}), ProtocolError);
+
+  // One level more is refused wherever it is.
+  const std::size_t too_deep = netgear::wire::kMaxJsonDepth + 1;
+  const std::string deeper = std::string(too_deep, '[') + "0" + std::string(too_deep, ']');
+  EXPECT_THROW(decode({R"({"return_type": "list", "data": )" + deeper + "}"}), ProtocolError);
+  EXPECT_THROW(decode({R"({"return_type": "list", "data": 1, "extra": )" + deeper + "}"}), ProtocolError);
 }
 
 }  // namespace
