@@ -52,6 +52,8 @@ struct BenchOptions {
   bool bidirectional = false;
   bool multiserver = false;
   int servers = 4;
+  bool multiclient = false;
+  std::vector<int> clients;
 };
 
 struct Settings {
@@ -69,6 +71,8 @@ struct Settings {
   bool bidirectional = false;
   bool multiserver = false;
   int servers = 4;
+  bool multiclient = false;
+  std::vector<int> clients;  // client counts of the --multiclient cases
 };
 
 const char* pattern_name(int p) {
@@ -494,8 +498,175 @@ MultiCase run_multiserver(const Settings& s, const std::string& exe, int pattern
   return m;
 }
 
+
+// Multi-client mode (--multiclient): one sender process in multi-client mode to `clients`
+// receiver processes, each a client bound to its own port. The sender's CPU time per frame shows
+// what each further client costs (the frame is encoded once and its bytes shared); each client's
+// own receive rate shows the spread.
+struct ClientsCase {
+  int pattern = 1;
+  FrameSize size{640, 480};
+  int clients = 1;
+  std::vector<json> received;  // each client's "result" object, in port order
+  json sender;                 // the sender's "sent" object
+  bool ok = false;
+  std::string error;
+  std::string name() const {
+    return "multiclient/" + std::string(pattern_name(pattern)) + "/tcp/" + size.str() + "/jpeg/" +
+           std::to_string(clients) + (clients == 1 ? "-client" : "-clients");
+  }
+  double cpu_ms_per_frame() const { return sender.value("cpu_ms_per_frame", 0.0); }
+  // Frames/s the sender sent (pattern 1: each to one client; pattern 2: each to all of them).
+  double sender_fps() const {
+    const double secs = sender.value("seconds", 0.0);
+    return secs > 0 ? static_cast<double>(sender.value("frames", std::uint64_t{0})) / secs : 0.0;
+  }
+  std::vector<double> client_fps() const {
+    std::vector<double> v;
+    for (const auto& r : received) v.push_back(r.value("fps", 0.0));
+    return v;
+  }
+};
+
+ClientsCase run_multiclient_once(const Settings& s, const std::string& exe, int pattern, int clients) {
+  ClientsCase m;
+  m.pattern = pattern;
+  m.clients = clients;
+  const ms warmup = std::max<ms>(s.warmup, ms(1000));  // every client connected before the window
+  const std::vector<std::string> common = {"--pattern",     std::to_string(pattern),
+                                           "--transport",   "tcp",
+                                           "--width",       std::to_string(m.size.width),
+                                           "--height",      std::to_string(m.size.height),
+                                           "--ring",        std::to_string(s.ring),
+                                           "--warmup-ms",   std::to_string(warmup.count()),
+                                           "--duration-ms", std::to_string(s.duration.count()),
+                                           "--timeout",     std::to_string(child_timeout_s(s) + 1),
+                                           "--multiclient", "--jpeg"};
+  std::vector<Child> rx(static_cast<std::size_t>(clients));
+  Child tx;
+  std::vector<PairOutcome> outcomes(rx.size());
+  try {
+    std::string ports;
+    for (auto& r : rx) {
+      std::vector<std::string> args = {kPeerCommand, "--role", "recv"};
+      args.insert(args.end(), common.begin(), common.end());
+      r = Child::spawn(exe, args);
+      auto ready = r.read_line(Clock::now() + 15s);
+      if (!ready || !starts_with(*ready, "ready ")) throw std::runtime_error("a client did not start");
+      ports += (ports.empty() ? "" : ",") + ready->substr(6);
+    }
+    std::vector<std::string> args = {kPeerCommand, "--role", "send", "--port", ports};
+    args.insert(args.end(), common.begin(), common.end());
+    tx = Child::spawn(exe, args);
+    const auto deadline = Clock::now() + warmup + s.duration + 20s;
+    std::size_t done = 0;
+    while (done < rx.size() && Clock::now() < deadline) {
+      bool any = false;
+      for (std::size_t k = 0; k < rx.size(); ++k) {
+        if (!outcomes[k].result.is_null() || !outcomes[k].error.empty()) continue;
+        if (auto line = rx[k].read_line(Clock::now() + 50ms)) {
+          any = true;
+          if (take_result(*line, outcomes[k])) ++done;
+        } else if (rx[k].wait_until(Clock::now())) {
+          outcomes[k].error = "client ended without a result";
+          ++done;
+        }
+      }
+      if (!any && tx.wait_until(Clock::now())) break;  // the sender failed
+    }
+    m.ok = true;
+    for (auto& o : outcomes) {
+      if (!o.ok) {
+        m.ok = false;
+        m.error = o.error.empty() ? "no result within the deadline" : o.error;
+      }
+      m.received.push_back(o.result);
+    }
+  } catch (const std::exception& e) {
+    m.ok = false;
+    m.error = e.what();
+  }
+  // Stop the sender (it terminates every client) and read its report.
+  if (tx.valid()) {
+    tx.signal(SIGTERM);
+    if (!tx.wait_until(Clock::now() + 10s)) tx.kill_now();
+    for (auto& l : tx.drain_lines()) {
+      if (!starts_with(l, "sent ")) continue;
+      try {
+        m.sender = json::parse(l.substr(5));
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  if (m.ok && m.sender.is_null()) {
+    m.ok = false;
+    m.error = "the sender sent no report";
+  }
+  for (auto& r : rx) {
+    if (r.valid() && !r.wait_until(Clock::now() + 5s)) r.kill_now();
+  }
+  return m;
+}
+
+ClientsCase run_multiclient(const Settings& s, const std::string& exe, int pattern, int clients) {
+  ClientsCase m;
+  for (int attempt = 1; attempt <= s.attempts; ++attempt) {
+    m = run_multiclient_once(s, exe, pattern, clients);
+    if (m.ok) break;
+    progress("  attempt " + std::to_string(attempt) + " failed: " + m.error);
+  }
+  return m;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
+
+std::string fmt(const char* f, double v);
+
+// The case with the fewest clients on `pattern`: the baseline of the CPU-per-frame ratio.
+const ClientsCase* fewest_clients(const std::vector<ClientsCase>& all, int pattern) {
+  const ClientsCase* best = nullptr;
+  for (const auto& c : all) {
+    if (c.pattern == pattern && c.ok && (!best || c.clients < best->clients)) best = &c;
+  }
+  return best;
+}
+
+void print_multiclient(std::ostream& os, const std::vector<ClientsCase>& all) {
+  char line[512];
+  os << "\nMulti-client mode: one sender process to N receiver processes (clients), each on its own port,\n"
+        "as fast as it can; sender fps = frames sent per second (pattern 1: each to one client in turn;\n"
+        "pattern 2: each to every client); CPU = the sender process's CPU time per frame (its ZeroMQ I/O\n"
+        "thread included); ratio = that CPU to the same pattern's run with the fewest clients (target:\n"
+        "<= 1.25 with 8 clients: a frame is encoded once whatever the clients)\n";
+  std::snprintf(line, sizeof line, "%-48s %10s %9s %6s %18s\n", "case", "sender fps", "CPU ms/fr", "ratio",
+                "client fps min-max");
+  os << line;
+  for (const auto& m : all) {
+    if (!m.ok) {
+      std::snprintf(line, sizeof line, "%-48s FAILED: %s\n", m.name().c_str(), m.error.c_str());
+      os << line;
+      continue;
+    }
+    const ClientsCase* one = fewest_clients(all, m.pattern);
+    const auto fps = m.client_fps();
+    const double lo = fps.empty() ? 0.0 : *std::min_element(fps.begin(), fps.end());
+    const double hi = fps.empty() ? 0.0 : *std::max_element(fps.begin(), fps.end());
+    const double ratio = one && one->cpu_ms_per_frame() > 0 ? m.cpu_ms_per_frame() / one->cpu_ms_per_frame() : 0.0;
+    std::snprintf(line, sizeof line, "%-48s %10.1f %9.3f %6.2f %9.1f-%.1f\n", m.name().c_str(), m.sender_fps(),
+                  m.cpu_ms_per_frame(), ratio, lo, hi);
+    os << line;
+  }
+  // The target, for each pattern that ran with 8 clients (or more) and with 1.
+  for (const auto& m : all) {
+    const ClientsCase* one = fewest_clients(all, m.pattern);
+    if (!m.ok || m.clients < 8 || !one || one->clients != 1 || one->cpu_ms_per_frame() <= 0) continue;
+    const double ratio = m.cpu_ms_per_frame() / one->cpu_ms_per_frame();
+    os << "  [" << (ratio <= 1.25 ? "met" : "MISSED") << "] " << pattern_name(m.pattern) << ": sender CPU per frame with "
+       << m.clients << " clients <= 1.25 x with 1: " << fmt("%.3f", m.cpu_ms_per_frame()) << " / "
+       << fmt("%.3f", one->cpu_ms_per_frame()) << " ms = " << fmt("%.2f", ratio) << "\n";
+  }
+}
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -751,6 +922,8 @@ Settings resolve(const BenchOptions& o) {
   s.bidirectional = o.bidirectional;
   s.multiserver = o.multiserver;
   s.servers = o.servers;
+  s.multiclient = o.multiclient;
+  s.clients = !o.clients.empty() ? o.clients : std::vector<int>{1, 4, 8};
   return s;
 }
 
@@ -946,12 +1119,31 @@ int run_bench(const BenchOptions& o) {
     }
   }
 
+  // Multi-client mode: one sender to 1, 4 and 8 (--clients) receivers, 640x480 JPEG over tcp,
+  // patterns 1 and 2.
+  std::vector<ClientsCase> fanout;
+  if (s.multiclient) {
+    for (int pattern : {1, 2}) {
+      for (int n : s.clients) {
+        progress("multiclient " + std::to_string(pattern) + "/2: " + std::to_string(n) +
+                 " clients, 640x480 jpeg, tcp, pattern " + std::to_string(pattern));
+        ClientsCase m = run_multiclient(s, exe, pattern, n);
+        if (m.ok) {
+          progress("  sender " + fmt("%.1f", m.sender_fps()) + " fps, " + fmt("%.3f", m.cpu_ms_per_frame()) +
+                   " ms CPU per frame");
+        }
+        fanout.push_back(std::move(m));
+      }
+    }
+  }
+
   const std::vector<Target> targets = evaluate_targets(cases);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
   const bool all_ok =
       std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; }) &&
       std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; }) &&
-      std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; });
+      std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; }) &&
+      std::all_of(fanout.begin(), fanout.end(), [](const ClientsCase& m) { return m.ok; });
 
   if (o.json_out) {
     // One object per case; each carries the baselines it is measured against, the targets it is
@@ -1024,9 +1216,40 @@ int run_bench(const BenchOptions& o) {
       j["run"] = run;
       out.push_back(std::move(j));
     }
+    for (const auto& m : fanout) {
+      const ClientsCase* one = fewest_clients(fanout, m.pattern);
+      json per = json::array();
+      for (std::size_t k = 0; k < m.received.size(); ++k) {
+        per.push_back({{"fps", m.received[k].is_object() ? m.received[k].value("fps", 0.0) : 0.0},
+                       {"p50_ms", m.received[k].is_object() ? m.received[k].value("p50_ms", 0.0) : 0.0}});
+      }
+      out.push_back({{"name", m.name()},
+                     {"group", "multiclient"},
+                     {"pattern", m.pattern},
+                     {"transport", "tcp"},
+                     {"size", m.size.str()},
+                     {"compression", "jpeg"},
+                     {"clients", m.clients},
+                     {"ok", m.ok},
+                     {"error", m.error},
+                     {"fps", m.sender_fps()},
+                     {"cpu_ms_per_frame", m.cpu_ms_per_frame()},
+                     {"cpu_ratio_to_fewest", one && one->cpu_ms_per_frame() > 0
+                                                ? m.cpu_ms_per_frame() / one->cpu_ms_per_frame()
+                                                : 0.0},
+                     {"per_client", per},
+                     {"sender", m.sender},
+                     {"bound_fps", 0.0},
+                     {"bound", "none"},
+                     {"ratio", 0.0},
+                     {"baselines", json::object()},
+                     {"targets", json::array()},
+                     {"run", run}});
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
     print_table(std::cout, cases, bidi, multi, targets, s, wall_s, load_before);
+    if (!fanout.empty()) print_multiclient(std::cout, fanout);
   }
   return all_ok ? 0 : 1;
 }
@@ -1069,6 +1292,12 @@ void register_bench(CLI::App& root) {
                 "JPEG over tcp, patterns 1 and 2; aggregate fps and each server's share (not part of --quick)");
   sub->add_option("--servers", o->servers, "Servers (senders) of the --multiserver cases (default 4)")
       ->check(CLI::Range(2, 16));
+  sub->add_flag("--multiclient", o->multiclient,
+                "After the matrix, run multi-client mode: one sender to --clients receiver processes, 640x480 "
+                "JPEG over tcp, patterns 1 and 2; the sender's CPU per frame and each client's receive rate "
+                "(not part of --quick)");
+  sub->add_option("--clients", o->clients, "Client counts of the --multiclient cases (default 1 4 8)")
+      ->check(CLI::Range(1, 16));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
       ->check(CLI::Range(1, 5));
   sub->callback([o] {

@@ -73,6 +73,9 @@ struct PeerArgs {
   // is one server on its --port.
   int servers = 0;
   bool multiserver = false;
+  // Multi-client mode (netgear bench --multiclient): a receiver with --multiclient is one client
+  // on its own port; a sender with --multiclient gets every client's port (--port a,b,c).
+  bool multiclient = false;
   int timeout_s = 60;
 };
 
@@ -136,7 +139,7 @@ Config peer_config(const PeerArgs& a, bool receiver) {
   c.protocol = a.transport == "ipc" ? Protocol::Ipc : Protocol::Tcp;
   c.address = c.protocol == Protocol::Ipc ? a.address : "127.0.0.1";
   c.port = a.port;
-  if (receiver && a.servers > 0) {
+  if ((receiver && a.servers > 0) || (!receiver && a.multiclient)) {
     std::vector<std::string> ports;
     for (std::size_t start = 0;;) {
       const auto comma = a.port.find(',', start);
@@ -147,6 +150,7 @@ Config peer_config(const PeerArgs& a, bool receiver) {
     c.port = ports;
   }
   if (a.servers > 0 || a.multiserver) c.options.topology = Topology::MultiServer;
+  if (a.multiclient) c.options.topology = Topology::MultiClient;
   c.options.jpeg_compression = a.jpeg;
   c.options.jpeg_compression_quality = 90;
   c.options.jpeg_compression_fastdct = true;
@@ -271,7 +275,8 @@ int run_peer_sender(const PeerArgs& a) {
   int rc = 0;
   const double cpu0 = process_cpu_ms();
   double cpu1 = cpu0;
-  auto next = Clock::now();
+  const auto started = Clock::now();
+  auto next = started;
   try {
     for (; g_stop == 0 && (a.frames == 0 || i < a.frames); ++i) {
       if (a.interval_us > 0) {
@@ -289,9 +294,16 @@ int run_peer_sender(const PeerArgs& a) {
     std::cerr << "bench-peer sender: " << e.what() << "\n";
     rc = 2;
   }
+  const double sending_s = std::chrono::duration<double>(Clock::now() - started).count();
   tx.close();
   const Stats s = tx.stats();
+  json clients = json::array();  // multi-client mode: each client's share
+  for (const PeerStats& p : tx.peers()) {
+    clients.push_back({{"port", p.peer}, {"frames", p.frames}, {"lost", p.frames_lost}});
+  }
   emit_line("sent " + json{{"frames", s.frames},
+                           {"seconds", sending_s},
+                           {"clients", clients},
                            {"bytes", s.bytes},
                            {"lost", s.frames_lost},
                            {"not_delivered", not_delivered},
@@ -469,6 +481,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--return", a->ret)->check(CLI::IsMember({"none", "json", "frame", "exact"}));
     sub->add_option("--servers", a->servers)->check(CLI::Range(0, 64));
     sub->add_flag("--multiserver", a->multiserver);
+    sub->add_flag("--multiclient", a->multiclient);
     sub->add_option("--timeout", a->timeout_s);
     sub->callback([a] {
       run_child([&] { return a->role == "recv" ? run_peer_receiver(*a) : run_peer_sender(*a); },

@@ -44,6 +44,16 @@ int run_send(SendArgs& a) {
     status.line(std::string("stopping: ") + (stop_signal() == SIGINT ? "SIGINT" : "SIGTERM") + " received");
   }
   print_line(send_summary_line(o, ng.stats()));
+  // Multi-client mode: what each client took (NetGear::peers()).
+  const bool per_client = cfg.options.topology == Topology::MultiClient;
+  json clients = json::array();
+  if (per_client) {
+    for (const PeerStats& p : ng.peers()) {
+      print_line("  client " + p.peer + ": " + std::to_string(p.frames) + " frames, " + std::to_string(p.frames_lost) +
+                 " lost, " + fixed(static_cast<double>(p.bytes) / 1e6, 2) + " MB");
+      clients.push_back({{"port", p.peer}, {"frames", p.frames}, {"frames_lost", p.frames_lost}, {"bytes", p.bytes}});
+    }
+  }
   int code = kExitOk;
   if (!o.error.empty()) {
     std::fprintf(stderr, "netgear: error: %s\n", o.error.c_str());
@@ -51,7 +61,9 @@ int run_send(SendArgs& a) {
   }
   if (!a.stats_json.empty()) {
     try {
-      write_text_file(a.stats_json, send_summary_json(o, ng.stats()).dump(2) + "\n");
+      json j = send_summary_json(o, ng.stats());
+      if (per_client) j["clients"] = clients;
+      write_text_file(a.stats_json, j.dump(2) + "\n");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "netgear: error: --stats-json: %s\n", one_line(e.what()).c_str());
       code = kExitFailure;

@@ -622,11 +622,23 @@ TEST_F(CliTest, MultiClientRecvsShareTheFramesWithoutCountingLosses) {
                                              {})));
     ASSERT_TRUE(rx.back()->wait_for_output("listening on", 15s)) << rx.back()->output();
   }
-  const ExitStatus tx = Child(cmd({"send", "--pattern", "1", "--multiclient-mode", "--address", "127.0.0.1", "--port",
-                                   a + "," + b, "--frames", "20", "--fps", "0", "--width", "64", "--height", "48"},
-                                  {}))
-                            .wait(30s);
+  Child sender(cmd({"send", "--pattern", "1", "--multiclient-mode", "--address", "127.0.0.1", "--port", a + "," + b,
+                    "--frames", "20", "--fps", "0", "--width", "64", "--height", "48", "--stats-json",
+                    dir / "send.json"},
+                   {}));
+  const ExitStatus tx = sender.wait(30s);
   ASSERT_TRUE(tx.ok()) << describe(tx);
+  // The sender says what each client took, on screen and in --stats-json.
+  EXPECT_NE(sender.output().find("client " + a + ": 10 frames, 0 lost"), std::string::npos) << sender.output();
+  EXPECT_NE(sender.output().find("client " + b + ": 10 frames, 0 lost"), std::string::npos) << sender.output();
+  const auto sent = read_json(dir / "send.json");
+  ASSERT_TRUE(sent.is_object());
+  ASSERT_EQ(sent["clients"].size(), 2u) << sent.dump();
+  for (const auto& c : sent["clients"]) {
+    EXPECT_EQ(c["frames"], 10) << sent.dump();
+    EXPECT_EQ(c["frames_lost"], 0) << sent.dump();
+    EXPECT_GT(c["bytes"].get<std::uint64_t>(), 10u * 64 * 48 / 20) << sent.dump();
+  }
   for (std::size_t k = 0; k < rx.size(); ++k) {
     const ExitStatus r = rx[k]->wait(20s);
     ASSERT_TRUE(r.ok()) << describe(r);
