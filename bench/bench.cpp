@@ -3,6 +3,7 @@
 // frames). Sender and receiver are separate processes: this executable re-started with hidden
 // subcommands (peers.cpp). docs/benchmarks.md explains the numbers.
 #include "bench.hpp"
+#include "soak.hpp"
 
 #include <signal.h>
 #include <sys/utsname.h>
@@ -54,6 +55,8 @@ struct BenchOptions {
   int servers = 4;
   bool multiclient = false;
   std::vector<int> clients;
+  bool soak = false;
+  double soak_minutes = 10;
 };
 
 struct Settings {
@@ -992,6 +995,7 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
 }
 
 int run_bench(const BenchOptions& o) {
+  if (o.soak) return run_soak({.minutes = o.soak_minutes, .warmup_s = std::min(30.0, o.soak_minutes * 6), .json_out = o.json_out});
   const Settings s = resolve(o);
   const auto t_begin = Clock::now();
   const double load_before = load_average();
@@ -1298,6 +1302,12 @@ void register_bench(CLI::App& root) {
                 "(not part of --quick)");
   sub->add_option("--clients", o->clients, "Client counts of the --multiclient cases (default 1 4 8)")
       ->check(CLI::Range(1, 16));
+  sub->add_flag("--soak", o->soak,
+                "Instead of the matrix: stream 640x480 JPEG on patterns 0 and 2 at once for --soak-minutes and "
+                "report each sender's and receiver's RSS and open fds after the warm-up and at the end (target: "
+                "RSS growth < 2 MB)");
+  sub->add_option("--soak-minutes", o->soak_minutes, "Length of the --soak run (default 10)")
+      ->check(CLI::Range(0.5, 1440.0));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
       ->check(CLI::Range(1, 5));
   sub->callback([o] {
