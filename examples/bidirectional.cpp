@@ -7,6 +7,9 @@
 //      sender gets back lags by (at least) one frame.
 //   2. Exact pairing (return_pairing = exact, not in vidgear): the reply to each frame waits for
 //      answer(frame.id, ...) (at most answer_timeout), so frame i comes back with answer i.
+//   3. Frames back (vidgear's "Bidirectional Mode for Video-Frames Transfer"): the receiver hands
+//      a frame of its own back (set_return_data(cv::Mat)); it travels JPEG-encoded with the
+//      receiver's settings and arrives in SendResult::return_data.frame.
 //
 // Build: cmake --build build --target example_bidirectional; run: ./build/examples/example_bidirectional
 #include <chrono>
@@ -15,6 +18,7 @@
 #include <thread>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "netgear/netgear.hpp"
 
@@ -80,12 +84,43 @@ void exact() {
   receiver.join();
 }
 
+void frames_back() {
+  std::cout << "--- frames back: the receiver returns a frame (here: a quarter-size copy of the last one)\n";
+  netgear::Config rx_cfg{.address = "127.0.0.1", .port = "5596", .receive_mode = true};
+  rx_cfg.options.bidirectional_mode = true;
+  netgear::NetGear rx(rx_cfg);
+
+  std::thread receiver([&rx] {
+    while (auto f = rx.recv()) {
+      cv::Mat small;
+      cv::resize(f->image, small, cv::Size(), 0.25, 0.25);
+      rx.set_return_data(small);  // encoded once here; every later reply carries it
+    }
+  });
+
+  netgear::NetGear tx({.address = "127.0.0.1", .port = "5596"});
+  for (int i = 0; i < 5; ++i) {
+    const netgear::SendResult r = tx.send(grey_frame(40 * i), {{"frame", i}});
+    if (r.return_data.has_frame()) {
+      const cv::Mat& back = r.return_data.frame;
+      std::cout << "sent frame " << i << " -> got back a " << back.cols << "x" << back.rows << " frame of level "
+                << std::round(cv::mean(back)[0]) << "\n";
+    } else {
+      std::cout << "sent frame " << i << " -> no frame back yet\n";
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  tx.close();
+  receiver.join();
+}
+
 }  // namespace
 
 int main() {
   try {
     sticky();
     exact();
+    frames_back();
   } catch (const netgear::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
