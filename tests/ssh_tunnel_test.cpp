@@ -454,5 +454,92 @@ TEST_F(SshTunnel, SshdKilledAndRestartedMidStreamResumesPubSub) {
   resume_after_restart(*sshd_, sender, receiver, port_);
 }
 
+// --- the command line: netgear send --ssh-tunnel ... ---------------------------------------------
+
+class SshTunnelCli : public SshTunnel {
+ protected:
+  void SetUp() override {
+    SshTunnel::SetUp();
+    if (IsSkipped()) return;
+    if (test::cli_path().empty()) GTEST_SKIP() << "the netgear tool is not built (NETGEAR_BUILD_APPS=OFF)";
+  }
+  std::vector<std::string> send_args(std::vector<std::string> extra) {
+    std::vector<std::string> a = {test::cli_path(), "send", "--source", "pattern", "--frames", "5", "--fps", "0",
+                                  "--pattern", "1", "--address", "127.0.0.1", "--port", port_,
+                                  "--jpeg-compression", "false", "--request-timeout", "2"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+TEST_F(SshTunnelCli, SendThroughTheTunnelWithKeyAndKnownHosts) {
+  NetGear receiver(rx(Pattern::ReqRep));
+  test::Child cli(send_args({"--ssh-tunnel", sshd_->server(), "--ssh-keyfile", sshd_->client_key(),
+                             "--ssh-known-hosts", sshd_->known_hosts()}));
+  int got = 0;
+  while (got < 5) {
+    auto f = receiver.recv(10s);
+    if (!f) break;
+    EXPECT_EQ(f->image.cols, 640);
+    ++got;
+  }
+  EXPECT_EQ(got, 5);
+  const test::ExitStatus s = cli.wait(20s);
+  EXPECT_TRUE(s.ok()) << s.out << s.err;
+  EXPECT_NE(s.out.find("through ssh " + sshd_->server()), std::string::npos) << s.out;
+}
+
+TEST_F(SshTunnelCli, PassphraseFromAnEnvironmentVariable) {
+  NetGear receiver(rx(Pattern::ReqRep));
+  test::Child cli(send_args({"--ssh-tunnel", sshd_->server(), "--ssh-keyfile", sshd_->client_key_pw(),
+                             "--ssh-known-hosts", sshd_->known_hosts(), "--ssh-password-env", "NETGEAR_TEST_SSH_PW"}),
+                  {std::string("NETGEAR_TEST_SSH_PW=") + TestSshd::kPassphrase});
+  EXPECT_TRUE(receiver.recv(10s));
+  const test::ExitStatus s = cli.wait(20s);
+  EXPECT_TRUE(s.ok()) << s.out << s.err;
+  // The passphrase is not an argument, so ps cannot show it.
+  for (const auto& arg : send_args({})) EXPECT_EQ(arg.find(TestSshd::kPassphrase), std::string::npos);
+}
+
+TEST_F(SshTunnelCli, UnknownHostExitsWithTheFingerprintThenAcceptNew) {
+  const std::string kh = sshd_->dir() + "/cli_known_hosts";
+  {
+    test::Child cli(send_args({"--ssh-tunnel", sshd_->server(), "--ssh-keyfile", sshd_->client_key(),
+                               "--ssh-known-hosts", kh}));
+    const test::ExitStatus s = cli.wait(20s);
+    EXPECT_EQ(s.exit_code, 1) << s.out << s.err;
+    EXPECT_NE(s.err.find(sshd_->host_fingerprint()), std::string::npos) << s.err;
+    EXPECT_NE(s.err.find("--ssh-accept-new"), std::string::npos) << s.err;
+  }
+  NetGear receiver(rx(Pattern::ReqRep));
+  test::Child cli(send_args({"--ssh-tunnel", sshd_->server(), "--ssh-keyfile", sshd_->client_key(),
+                             "--ssh-known-hosts", kh, "--ssh-accept-new"}));
+  EXPECT_TRUE(receiver.recv(10s));
+  const test::ExitStatus s = cli.wait(20s);
+  EXPECT_TRUE(s.ok()) << s.out << s.err;
+  EXPECT_NE(read_text(kh).find("[127.0.0.1]:" + std::to_string(sshd_->port())), std::string::npos);
+}
+
+TEST_F(SshTunnelCli, BadSshFlagsAreUsageErrors) {
+  {
+    test::Child cli(send_args({"--ssh-tunnel", sshd_->server(), "--ssh-password-env", "NETGEAR_TEST_NOT_SET_ANYWHERE"}));
+    const test::ExitStatus s = cli.wait(20s);
+    EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
+    EXPECT_NE(s.err.find("NETGEAR_TEST_NOT_SET_ANYWHERE is not set"), std::string::npos) << s.err;
+  }
+  {
+    test::Child cli(send_args({"--ssh-keyfile", sshd_->client_key()}));
+    const test::ExitStatus s = cli.wait(20s);
+    EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
+    EXPECT_NE(s.err.find("need --ssh-tunnel"), std::string::npos) << s.err;
+  }
+  {
+    test::Child cli(send_args({"--ssh-tunnel", "user@[::1"}));
+    const test::ExitStatus s = cli.wait(20s);
+    EXPECT_EQ(s.exit_code, 2) << s.out << s.err;
+    EXPECT_NE(s.err.find("ssh_tunnel_mode"), std::string::npos) << s.err;
+  }
+}
+
 }  // namespace
 }  // namespace netgear
