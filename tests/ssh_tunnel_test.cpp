@@ -388,7 +388,45 @@ TEST_F(SshTunnel, FreshLocalPortPerOpenSessionReusedWhileAlive) {
   ASSERT_EQ(a.size(), 1u);
   EXPECT_NE(a, b);
   EXPECT_EQ(provider->counters().sessions, 1u);
+  // The session dies with the server; the next connection to the local port makes a new one.
+  sshd_->kill_all();
+  sshd_->start();
+  const std::string c = provider->endpoints().front();  // tcp://127.0.0.1:N
+  const int local = std::stoi(c.substr(c.rfind(':') + 1));
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<uint16_t>(local));
+        (void)::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        std::this_thread::sleep_for(100ms);  // the forwarder's turn
+        ::close(fd);
+        return provider->counters().sessions == 2;
+      },
+      10s))
+      << "sessions " << provider->counters().sessions;
+  EXPECT_EQ(provider->counters().sessions_lost, 1u);
   ctx.close();
+}
+
+TEST_F(SshTunnel, Ipv6ServerInBrackets) {
+  TestSshd v6({"ListenAddress [::1]"});
+  v6.start();
+  NetGear receiver(rx(Pattern::ReqRep));
+  Config c = tx(Pattern::ReqRep);
+  c.options.ssh_tunnel->server = tunnel::current_user() + "@[::1]:" + std::to_string(v6.port());
+  c.options.ssh_tunnel->keyfile = v6.client_key();
+  c.options.ssh_tunnel->known_hosts = v6.dir() + "/known_hosts_v6";
+  c.options.ssh_tunnel->accept_new = true;
+  NetGear sender(c);
+  const cv::Mat m = test::random_mat(8, 8, CV_8UC3, 13);
+  EXPECT_TRUE(sender.send(m).delivered);
+  auto f = receiver.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(test::same_mat(f->image, m));
+  EXPECT_NE(read_text(v6.dir() + "/known_hosts_v6").find("[::1]:" + std::to_string(v6.port())), std::string::npos);
 }
 
 void resume_after_restart(TestSshd& sshd, NetGear& sender, NetGear& receiver, const std::string& port) {
