@@ -27,6 +27,7 @@
 #include "baselines.hpp"
 #include "common.hpp"
 #include "process.hpp"
+#include "tunnel.hpp"
 
 namespace netgear::bench {
 
@@ -1310,10 +1311,12 @@ void register_bench(CLI::App& root) {
       ->check(CLI::Range(0.5, 1440.0));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
       ->check(CLI::Range(1, 5));
-  sub->callback([o] {
+  auto ssh = std::make_shared<TunnelBenchOptions>();
+  add_tunnel_flags(*sub, *ssh);
+  sub->callback([o, ssh] {
     int rc = 0;
     try {
-      rc = run_bench(*o);
+      rc = tunnel_requested(*ssh) ? run_tunnel_bench(*ssh, o->duration_s, o->json_out) : run_bench(*o);
     } catch (const CLI::Error&) {
       throw;
     } catch (const std::exception& e) {

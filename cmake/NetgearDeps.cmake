@@ -5,6 +5,7 @@ find_package(cppzmq REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(libjpeg-turbo REQUIRED)
+find_package(libssh 0.9 REQUIRED)  # the SSH tunnel (libssh-dev); target `ssh`
 
 set(NETGEAR_OPENCV_MODULES core imgproc imgcodecs videoio highgui)
 include(NetgearOpenCV)

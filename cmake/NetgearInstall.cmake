@@ -44,7 +44,7 @@ install(FILES ${PROJECT_BINARY_DIR}/netgearConfig.cmake ${PROJECT_BINARY_DIR}/ne
 # libnetgear.a needs its private dependencies on every link line, so they are in Requires (plain
 # `pkg-config --libs netgear` lists them); for a shared one they are Requires.private.
 set(NETGEAR_PC_REQUIRES "nlohmann_json >= 3.10")
-set(NETGEAR_PC_PRIVATE "libzmq, libturbojpeg, spdlog")
+set(NETGEAR_PC_PRIVATE "libzmq, libturbojpeg, spdlog, libssh")
 if(NETGEAR_STATIC)
   string(APPEND NETGEAR_PC_REQUIRES ", ${NETGEAR_PC_PRIVATE}")
   set(NETGEAR_PC_REQUIRES_PRIVATE "")

@@ -3,7 +3,7 @@
 # netgear_<version>_<arch>.deb: the library, the headers, the CMake package, netgear.pc and the CLI.
 # Depends: the shared libraries the CLI (and a shared libnetgear) load, from dpkg-shlibdeps, plus
 # the -dev packages that a program built against the package needs (the headers include
-# nlohmann/json and OpenCV; a static libnetgear.a links ZeroMQ, TurboJPEG and spdlog).
+# nlohmann/json and OpenCV; a static libnetgear.a links ZeroMQ, TurboJPEG, spdlog and libssh).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME netgear)
 set(CPACK_PACKAGE_VENDOR "NetGear C++")
@@ -17,7 +17,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # dpkg-shlibdeps (dpkg-dev)
 set(CPACK_STRIP_FILES ON)               # the CLI (and a shared library) without debug info
 set(netgear_deb_depends "libopencv-core-dev, nlohmann-json3-dev (>= 3.10)")
 if(NETGEAR_STATIC)
-  string(APPEND netgear_deb_depends ", cppzmq-dev, libzmq3-dev, libturbojpeg0-dev, libspdlog-dev")
+  string(APPEND netgear_deb_depends ", cppzmq-dev, libzmq3-dev, libturbojpeg0-dev, libspdlog-dev, libssh-dev")
 endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${netgear_deb_depends}")  # shlibdeps' list is added to this
 if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")

@@ -248,9 +248,6 @@ TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) 
   c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.secure_mode = SecureMode::IronHouse;
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.ssh_tunnel = Options::SshTunnel{.server = "user@127.0.0.1:22"};
-  expect_error("UnsupportedError", [&] { NetGear ng(c); });
 }
 
 TEST_F(ErrorModelConstruction, BindingABoundPortIsConnectionError) {

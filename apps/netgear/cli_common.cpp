@@ -69,6 +69,10 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"ssh_tunnel_mode", {"[USER@]HOST[:PORT]", "sender: reach the receiver through this SSH server. Default: off"}},
       {"ssh_tunnel_pwd", {"TEXT", "SSH password. Default: none"}},
       {"ssh_tunnel_keyfile", {"FILE", "SSH private key file. Default: none"}},
+      {"ssh_tunnel_known_hosts", {"FILE", "known_hosts file for the SSH server's host key. Default ~/.ssh/known_hosts"}},
+      {"ssh_tunnel_accept_new",
+       {"BOOL", "accept and remember an unknown SSH host key (never a changed one). Default false"}},
+      {"ssh_tunnel_timeout", {"SECONDS", "bound on each step of reaching the SSH server. Default 10"}},
       {"queue_size", {"INT", "receiver: frames held until the application takes them. Default 32"}},
       {"keep_newest",
        {"BOOL", "receiver: when the queue is full drop the oldest frame instead of slowing the sender down. "

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli_common.hpp"
@@ -13,8 +14,64 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The SSH tunnel in friendlier words than the vidgear-named flags (which work too; these win).
+struct SshFlags {
+  std::string server, keyfile, password_env, known_hosts;
+  bool accept_new = false;
+};
+
+void add_ssh_flags(CLI::App& sub, SshFlags& f) {
+  const char* group = "SSH tunnel (docs/ssh-tunnel.md)";
+  sub.add_option("--ssh-tunnel", f.server,
+                 "reach the receiver through this SSH server; --address/--port are then the receiver's as the SSH "
+                 "host sees it (e.g. 127.0.0.1). USER defaults to you, PORT to 22, IPv6 in brackets")
+      ->type_name("[USER@]HOST[:PORT]")
+      ->group(group);
+  sub.add_option("--ssh-keyfile", f.keyfile, "private key to log in with. Default: the password, else the ssh-agent")
+      ->type_name("FILE")
+      ->group(group);
+  sub.add_option("--ssh-password-env", f.password_env,
+                 "read the password (with --ssh-keyfile: the key's passphrase) from this environment variable; "
+                 "not given on the command line, where ps would show it")
+      ->type_name("VAR")
+      ->group(group);
+  sub.add_option("--ssh-known-hosts", f.known_hosts, "known_hosts file to check the server's key against. Default "
+                                                      "~/.ssh/known_hosts")
+      ->type_name("FILE")
+      ->group(group);
+  sub.add_flag("--ssh-accept-new", f.accept_new,
+               "accept and remember a host key that is not known yet (never a changed one); check the fingerprint")
+      ->group(group);
+}
+
+void apply_ssh_flags(const SshFlags& f, Config& c) {
+  if (f.server.empty()) {
+    if (!f.keyfile.empty() || !f.password_env.empty() || !f.known_hosts.empty() || f.accept_new) {
+      throw UsageError("--ssh-keyfile, --ssh-password-env, --ssh-known-hosts and --ssh-accept-new need --ssh-tunnel "
+                       "[USER@]HOST[:PORT]");
+    }
+    return;
+  }
+  Options::SshTunnel t = c.options.ssh_tunnel.value_or(Options::SshTunnel{});
+  t.server = f.server;
+  if (!f.keyfile.empty()) t.keyfile = f.keyfile;
+  if (!f.known_hosts.empty()) t.known_hosts = f.known_hosts;
+  if (f.accept_new) t.accept_new = true;
+  if (!f.password_env.empty()) {
+    const char* value = std::getenv(f.password_env.c_str());
+    if (!value || !*value) {
+      throw UsageError("--ssh-password-env " + f.password_env + ": the environment variable " + f.password_env +
+                       " is not set (or empty)");
+    }
+    t.password = value;
+  }
+  c.options.ssh_tunnel = t;
+  validate(c.options);  // a malformed --ssh-tunnel is a usage error naming ssh_tunnel_mode
+}
+
 struct SendArgs {
   NetgearFlags net;
+  SshFlags ssh;
   SourceSpec source;
   double fps = 0;
   std::uint64_t frames = 0;
@@ -27,14 +84,20 @@ struct SendArgs {
 std::string pace_text(double fps) { return fps > 0 ? fixed(fps, 2) + " fps" : "as fast as possible"; }
 
 int run_send(SendArgs& a) {
-  const Config cfg = build_config(a.net, false);
+  Config cfg = build_config(a.net, false);
+  apply_ssh_flags(a.ssh, cfg);
   a.source.size_given = a.width_opt->count() > 0 || a.height_opt->count() > 0;
   auto source = open_source(a.source);
   const double fps = a.fps_opt->count() > 0 ? a.fps : source->native_fps();
 
   NetGear ng(cfg);
   StatusLine status;
-  status.line("netgear send: " + source->describe() + " -> " + ng.endpoint() + " (pattern " +
+  const std::string where = cfg.options.ssh_tunnel
+                                ? (cfg.address.empty() ? std::string("localhost") : cfg.address) + ":" +
+                                      (cfg.port.empty() ? std::string("5555") : cfg.port.text()) + " through ssh " +
+                                      cfg.options.ssh_tunnel->server + " (local " + ng.endpoint() + ")"
+                                : ng.endpoint();
+  status.line("netgear send: " + source->describe() + " -> " + where + " (pattern " +
               std::string(to_string(cfg.pattern)) + ", " + pace_text(fps) +
               (a.frames ? ", " + std::to_string(a.frames) + " frames" : std::string()) + ")");
   SendOutcome o = send_loop(ng, *source, fps, a.frames, 0, nullptr, &status);
@@ -249,6 +312,7 @@ void register_send(CLI::App& root, Action& action) {
       ->type_name("FILE")
       ->group("Output");
   add_netgear_flags(*sub, args->net, Role::Sender);
+  add_ssh_flags(*sub, args->ssh);
   sub->footer(exit_codes_help());
   sub->callback([args, &action] { action = [args] { return run_send(*args); }; });
 }

@@ -56,6 +56,33 @@ class NETGEAR_EXPORT RetriesExhaustedError : public ConnectionError {
   using ConnectionError::ConnectionError;
 };
 
+/// The SSH tunnel (Options::ssh_tunnel) could not be set up at construction: the SSH server is
+/// unreachable or refused the connection, its host key is unknown or changed, authentication
+/// failed, the server refused the forward, or nothing listens on the target port as seen from the
+/// SSH host. reason() says which; the message says what to check. A ConnectionError, so that code
+/// catching those catches this too.
+class NETGEAR_EXPORT TunnelError : public ConnectionError {
+ public:
+  /// What failed.
+  enum class Reason {
+    Unreachable,     ///< no answer from the SSH server (or its name does not resolve) in time
+    Refused,         ///< the SSH server's host refused the TCP connection (no sshd on that port)
+    HostKeyUnknown,  ///< the server's host key is not in known_hosts (the message has its fingerprint)
+    HostKeyChanged,  ///< the server's host key differs from the one in known_hosts (never accepted)
+    AuthFailed,      ///< every authentication method tried was refused (the message lists them)
+    ForwardRefused,  ///< the server does not allow the forward (e.g. AllowTcpForwarding no)
+    TargetClosed,    ///< nothing listens on the target address:port as seen from the SSH host
+    Other,           ///< anything else (SSH protocol errors, a key file that cannot be read, ...)
+  };
+  /// `reason`: what failed; `what`: the whole message.
+  TunnelError(Reason reason, const std::string& what) : ConnectionError(what), reason_(reason) {}
+  /// What failed.
+  Reason reason() const noexcept { return reason_; }
+
+ private:
+  Reason reason_;
+};
+
 /// A frame that cannot be sent as asked, e.g. an explicit JPEG colorspace that does not match the
 /// frame's channel count, or an element type that has no numpy equivalent.
 class NETGEAR_EXPORT FrameError : public Error {

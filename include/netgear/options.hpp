@@ -73,12 +73,29 @@ struct Options {
   /// Sender, secure mode: generate a fresh key set.
   bool overwrite_cert = false;
   /// Sender: reach the receiver through an SSH server (vidgear: ssh_tunnel_mode, ssh_tunnel_pwd,
-  /// ssh_tunnel_keyfile). Unset: no tunnel.
+  /// ssh_tunnel_keyfile; the last three fields are not in vidgear). The sender's socket connects to
+  /// a local port that is forwarded to `address:port` as seen from the SSH host; see
+  /// docs/ssh-tunnel.md. Unset: no tunnel.
   struct SshTunnel {
-    std::string server{};    ///< "[user@]host[:port]" of the SSH server (required)
-    std::string password{};  ///< password, or the key file's passphrase; empty: none
-    std::string keyfile{};   ///< private key file; empty: password or ssh-agent
-    /// Same server, password and key file.
+    /// "[user@]host[:port]" of the SSH server (required): user defaults to the current user, port
+    /// to 22; an IPv6 host in brackets ("user@[::1]:2222").
+    std::string server{};
+    /// With `keyfile`: the key file's passphrase; without: the password. Empty: none.
+    std::string password{};
+    /// Private key file ("~/" is the home folder). Empty: the password, or the ssh-agent
+    /// (SSH_AUTH_SOCK) when there is no password either.
+    std::string keyfile{};
+    /// known_hosts file the server's host key is checked against ("~/" is the home folder).
+    /// Empty: ~/.ssh/known_hosts (and the system's /etc/ssh/ssh_known_hosts).
+    std::string known_hosts{};
+    /// Accept a host key that is not in known_hosts yet and add it there (OpenSSH's
+    /// StrictHostKeyChecking=accept-new). A key that differs from the recorded one is never
+    /// accepted. Default false: an unknown host is a TunnelError that shows the key's fingerprint.
+    bool accept_new = false;
+    /// Bound on each step of reaching the SSH server: the TCP connection, the SSH handshake, each
+    /// authentication and each forward opened. Minimum 10 ms. Default 10 s.
+    std::chrono::milliseconds timeout{10000};
+    /// Same settings.
     bool operator==(const SshTunnel&) const = default;
   };
   /// The SSH tunnel the sender goes through; unset: none.

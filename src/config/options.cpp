@@ -93,7 +93,7 @@ std::string as_string(std::string_view name, const nlohmann::json& v) {
 Options::SshTunnel& tunnel(Options& o) {
   // Not emplace(): clang 14 decides whether SshTunnel is default-constructible while Options is
   // still incomplete (its default member initializers unparsed), caches "no", and refuses it.
-  if (!o.ssh_tunnel) o.ssh_tunnel = Options::SshTunnel{std::string(), std::string(), std::string()};
+  if (!o.ssh_tunnel) o.ssh_tunnel = Options::SshTunnel{std::string(), std::string(), std::string(), std::string()};
   return *o.ssh_tunnel;
 }
 
@@ -198,6 +198,13 @@ const std::vector<OptionSpec>& specs() {
        [](Options& o, auto n, const auto& v) {
          if (!v.is_null()) tunnel(o).keyfile = as_string(n, v);
        }},
+      // Ours (not in vidgear): the host key policy and the time bound.
+      {"ssh_tunnel_known_hosts",
+       [](Options& o, auto n, const auto& v) {
+         if (!v.is_null()) tunnel(o).known_hosts = as_string(n, v);
+       }},
+      {"ssh_tunnel_accept_new", [](Options& o, auto n, const auto& v) { tunnel(o).accept_new = as_bool(n, v); }},
+      {"ssh_tunnel_timeout", [](Options& o, auto n, const auto& v) { tunnel(o).timeout = as_seconds(n, v); }},
       {"queue_size",
        [](Options& o, auto n, const auto& v) { o.queue_size = as_int_of<std::size_t>(n, v); }},
       {"keep_newest",
@@ -326,7 +333,7 @@ void apply_option(Options& opts, std::string_view name, const nlohmann::json& va
 void apply_option_text(Options& opts, std::string_view name, std::string_view text) {
   // Path-like options keep their text as it is ("1" is a valid folder name).
   if (name == "custom_cert_location" || name == "ssh_tunnel_mode" || name == "ssh_tunnel_pwd" ||
-      name == "ssh_tunnel_keyfile") {
+      name == "ssh_tunnel_keyfile" || name == "ssh_tunnel_known_hosts") {
     apply_option(opts, name, std::string(text));
     return;
   }

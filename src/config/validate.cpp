@@ -6,6 +6,7 @@
 #include <string>
 
 #include "netgear/error.hpp"
+#include "tunnel/target.hpp"
 
 namespace netgear::config {
 
@@ -76,6 +77,14 @@ std::optional<Problem> first_problem(const Options& o) {
     return Problem{l.option, std::to_string(l.value),
                    std::string("a number of bytes from ") + (l.zero_means_none ? "0 (no limit) or " : "") +
                        std::to_string(kMinLimit) + " to " + std::to_string(kMaxLimit)};
+  }
+  if (o.ssh_tunnel) {
+    if (auto p = time_problem("ssh_tunnel_timeout", o.ssh_tunnel->timeout)) return p;
+    if (!o.ssh_tunnel->server.empty()) {
+      if (auto why = tunnel::target_problem(o.ssh_tunnel->server)) {
+        return Problem{"ssh_tunnel_mode", "'" + o.ssh_tunnel->server + "'", *why};
+      }
+    }
   }
   if (o.pubsub_socket_buffer > kMaxSocketBuffer) {
     return Problem{"pubsub_socket_buffer", std::to_string(o.pubsub_socket_buffer),
@@ -149,8 +158,8 @@ void validate(const Config& c) {
                                         "(it pairs return data with frames)");
   }
   if (ssh && o.ssh_tunnel->server.empty()) {
-    throw OptionError("ssh_tunnel_mode", "option 'ssh_tunnel_mode' is needed with 'ssh_tunnel_pwd' or "
-                                         "'ssh_tunnel_keyfile': it names the SSH server ([user@]host[:port])");
+    throw OptionError("ssh_tunnel_mode", "option 'ssh_tunnel_mode' is needed with the other ssh_tunnel_ "
+                                         "options: it names the SSH server ([user@]host[:port])");
   }
   if (ssh && multiserver) forbid("ssh_tunnel_mode", "multiserver_mode", "SSH tunnels serve a single sender");
   if (ssh && multiclient) forbid("ssh_tunnel_mode", "multiclient_mode", "SSH tunnels serve a single receiver");
@@ -162,7 +171,6 @@ void validate(const Config& c) {
     throw UnsupportedError(std::string("option '") + name + "' is not supported by this build of NetGear yet");
   };
   if (o.secure_mode != SecureMode::Off) unsupported("secure_mode");
-  if (ssh) unsupported("ssh_tunnel_mode");
 }
 
 }  // namespace netgear::config

@@ -4,6 +4,7 @@
 
 #include "net/endpoints.hpp"
 #include "net/poll.hpp"
+#include "tunnel/tunnel.hpp"
 #include "wire/reply.hpp"
 
 namespace netgear::engine {
@@ -18,9 +19,9 @@ std::chrono::milliseconds termination_wait(const Options& o) {
 
 }  // namespace
 
-Sender::Peer::Peer(net::Context& ctx, const net::SocketSpec& spec, std::vector<std::string> endpoints,
+Sender::Peer::Peer(net::Context& ctx, const net::SocketSpec& spec, std::unique_ptr<net::EndpointProvider> endpoints,
                    const Config& c, std::shared_ptr<spdlog::logger> log)
-    : link(ctx, spec, std::make_unique<net::FixedEndpoints>(std::move(endpoints))),
+    : link(ctx, spec, std::move(endpoints)),
       requester(link, c.options.request_timeout, net::traits(c.pattern).one_connection, std::move(log)),
       budget(c.options.max_retries) {}
 
@@ -38,7 +39,14 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
   const std::vector<std::string> ports = net::ports_of(config_);
   const std::vector<std::string> endpoints = net::make_endpoints(config_);
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    peers_.push_back(std::make_unique<Peer>(ctx_, spec, std::vector<std::string>{endpoints[i]}, config_, log_));
+    // An SSH tunnel (one receiver) gives the socket a fresh local endpoint on each (re)open.
+    std::unique_ptr<net::EndpointProvider> where;
+    if (config_.options.ssh_tunnel) {
+      where = tunnel::open(ctx_, config_, log_);
+    } else {
+      where = std::make_unique<net::FixedEndpoints>(std::vector<std::string>{endpoints[i]});
+    }
+    peers_.push_back(std::make_unique<Peer>(ctx_, spec, std::move(where), config_, log_));
     peers_.back()->stats.peer = ports[i];
   }
   header_.pattern = to_string(config_.pattern);
@@ -48,6 +56,9 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
   if (multi_) {
     log_->info("sender connecting to {} clients (pattern {}, multi-client), ports {}", endpoints.size(),
                to_string(config_.pattern), config_.port.text());
+  } else if (config_.options.ssh_tunnel) {
+    log_->info("sender connecting to {} through the SSH server {} (pattern {}), local end {}", endpoints.front(),
+               config_.options.ssh_tunnel->server, to_string(config_.pattern), peers_.front()->link.endpoints().front());
   } else {
     log_->info("sender connecting to {} (pattern {})", endpoints.front(), to_string(config_.pattern));
   }

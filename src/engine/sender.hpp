@@ -49,8 +49,8 @@ class Sender {
  private:
   /// One receiver: its socket, the Lazy Pirate exchange on it, and its own retry budget.
   struct Peer {
-    Peer(net::Context& ctx, const net::SocketSpec& spec, std::vector<std::string> endpoints, const Config& c,
-         std::shared_ptr<spdlog::logger> log);
+    Peer(net::Context& ctx, const net::SocketSpec& spec, std::unique_ptr<net::EndpointProvider> endpoints,
+         const Config& c, std::shared_ptr<spdlog::logger> log);
     link::Link link;
     link::Requester requester;
     link::RetryBudget budget;
