@@ -144,7 +144,6 @@ void validate(const Config& c) {
   auto unsupported = [](const char* name) {
     throw UnsupportedError(std::string("option '") + name + "' is not supported by this build of NetGear yet");
   };
-  if (o.secure_mode != SecureMode::Off) unsupported("secure_mode");
   if (ssh) unsupported("ssh_tunnel_mode");
 }
 
