@@ -243,12 +243,6 @@ TEST_F(ErrorModelConstruction, BadConfigIsOptionError) {
 
 TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) {
   Config c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.secure_mode = SecureMode::StoneHouse;
-  expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.secure_mode = SecureMode::IronHouse;
-  expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
   c.options.ssh_tunnel = Options::SshTunnel{.server = "user@127.0.0.1:22"};
   expect_error("UnsupportedError", [&] { NetGear ng(c); });
 }

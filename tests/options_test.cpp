@@ -119,7 +119,7 @@ TEST(Options, CompatibilityChartForbiddenPairsNameBoth) {
 
 TEST(Options, ModesNotInThisBuildSaySo) {
   Config c = test::config(false, Pattern::ReqRep, Protocol::Tcp, std::to_string(test::free_tcp_port()));
-  c.options.secure_mode = SecureMode::StoneHouse;
+  c.options.ssh_tunnel = Options::SshTunnel{.server = "user@127.0.0.1:22"};
   EXPECT_THROW(NetGear{c}, UnsupportedError);
 }
 
