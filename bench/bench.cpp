@@ -26,6 +26,7 @@
 #include "baselines.hpp"
 #include "common.hpp"
 #include "process.hpp"
+#include "secure.hpp"
 
 namespace netgear::bench {
 
@@ -52,6 +53,7 @@ struct BenchOptions {
   bool bidirectional = false;
   bool multiserver = false;
   int servers = 4;
+  bool secure = false;  // bench/secure.cpp
 };
 
 struct Settings {
@@ -946,12 +948,18 @@ int run_bench(const BenchOptions& o) {
     }
   }
 
+  std::optional<SecureReport> secure;  // --secure: bench/secure.cpp
+  if (o.secure) {
+    secure = run_secure_group({s.warmup, s.duration, s.ring, s.attempts, std::max(1, s.repeat), child_timeout_s(s)}, exe);
+  }
+
   const std::vector<Target> targets = evaluate_targets(cases);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
   const bool all_ok =
       std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; }) &&
       std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; }) &&
-      std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; });
+      std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; }) &&
+      (!secure || secure->ok);
 
   if (o.json_out) {
     // One object per case; each carries the baselines it is measured against, the targets it is
@@ -1024,9 +1032,16 @@ int run_bench(const BenchOptions& o) {
       j["run"] = run;
       out.push_back(std::move(j));
     }
+    if (secure) {
+      for (json j : secure->cases) {
+        j["run"] = run;
+        out.push_back(std::move(j));
+      }
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
     print_table(std::cout, cases, bidi, multi, targets, s, wall_s, load_before);
+    if (secure) std::cout << secure->table << std::flush;
   }
   return all_ok ? 0 : 1;
 }
@@ -1067,6 +1082,9 @@ void register_bench(CLI::App& root) {
   sub->add_flag("--multiserver", o->multiserver,
                 "After the matrix, run multi-server mode: --servers sender processes into one receiver, 640x480 "
                 "JPEG over tcp, patterns 1 and 2; aggregate fps and each server's share (not part of --quick)");
+  sub->add_flag("--secure", o->secure,
+                "Also run secure mode (CurveZMQ) next to plain on pattern 0, tcp (640x480 JPEG, 1920x1080 raw), with a "
+                "bare-libzmq CURVE baseline of the same message size (not part of --quick)");
   sub->add_option("--servers", o->servers, "Servers (senders) of the --multiserver cases (default 4)")
       ->check(CLI::Range(2, 16));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
