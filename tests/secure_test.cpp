@@ -486,6 +486,20 @@ TEST(SecureFailureMore, AllowingTheKeyLetsTheSenderInWithoutARestart) {
   EXPECT_TRUE(rx.recv(2s).has_value());
 }
 
+TEST(SecureFailureMore, ABindThatFailsStopsTheZapHandlerBounded) {
+  TempDir keys;
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear first(secure_config(true, Pattern::ReqRep, Protocol::Tcp, port, {}, SecureMode::IronHouse, keys.path()));
+  const auto t0 = Clock::now();
+  EXPECT_THROW(NetGear(secure_config(true, Pattern::ReqRep, Protocol::Tcp, port, {}, SecureMode::IronHouse, keys.path())),
+               ConnectionError);
+  EXPECT_LT(Clock::now() - t0, 2s);
+  // The first one still serves.
+  NetGear tx(secure_config(false, Pattern::ReqRep, Protocol::Tcp, port, {}, SecureMode::IronHouse, keys.path()));
+  EXPECT_TRUE(tx.send(test::peer_frame(0)).delivered);
+  EXPECT_TRUE(first.recv(2s).has_value());
+}
+
 TEST(SecureFailureMore, PlainSenderGetsNothingIntoASecureReceiver) {
   TempDir keys;
   const std::string port = std::to_string(test::free_tcp_port());
