@@ -38,6 +38,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::config;
+using test::ExitStatus;
 
 // A fresh folder under /tmp, removed with everything in it.
 class TempDir {
@@ -746,6 +747,158 @@ TEST(SecureWire, NoHeaderJsonOrPixelsInTheBytesOnTheWire) {
       EXPECT_NE(wire.find("CURVE"), std::string::npos) << "the ZMTP greeting names the mechanism";
     }
   }
+}
+
+// --- pyzmq, as vidgear uses it (Debian's python3-zmq; skipped where it is missing) ---------------
+
+const char* kPython = "/usr/bin/python3";
+
+bool have_pyzmq() {
+  static const bool ok = [] {
+    if (::access(kPython, X_OK) != 0) return false;
+    test::Child c({kPython, "-c", "import zmq, zmq.auth, zmq.auth.thread; print('ok')"});
+    return c.wait(20s).out.find("ok") != std::string::npos;
+  }();
+  return ok;
+}
+
+// vidgear 0.3.5's generate_auth_certificates: create_certificates in keys/, then the files moved
+// to public_keys/ and private_keys/.
+const char* kVidgearKeys = R"PY(
+import os, shutil, sys, zmq.auth
+keys = os.path.join(sys.argv[1], ".vidgear", "keys")
+pub, sec = os.path.join(keys, "public_keys"), os.path.join(keys, "private_keys")
+for d in (keys, pub, sec):
+    os.makedirs(d, exist_ok=True)
+zmq.auth.create_certificates(keys, "server")
+zmq.auth.create_certificates(keys, "client")
+for f in os.listdir(keys):
+    if f.endswith(".key"): shutil.move(os.path.join(keys, f), pub)
+    elif f.endswith(".key_secret"): shutil.move(os.path.join(keys, f), sec)
+print("done")
+)PY";
+
+// What pyzmq reads from a folder: each file's keys, and load_certificates' set.
+const char* kPyzmqRead = R"PY(
+import os, sys, zmq.auth
+keys = os.path.join(sys.argv[1], ".vidgear", "keys")
+for name in ("server", "client"):
+    p, s = zmq.auth.load_certificate(os.path.join(keys, "private_keys", name + ".key_secret"))
+    print(name, p.decode(), s.decode())
+    p2, _ = zmq.auth.load_certificate(os.path.join(keys, "public_keys", name + ".key"))
+    print(name + "-public", p2.decode())
+print("allowed", len(zmq.auth.load_certificates(os.path.join(keys, "public_keys"))))
+)PY";
+
+// A vidgear-style REP receiver (pattern 1) as CURVE server with pyzmq's ThreadAuthenticator
+// (IronHouse): one frame, answered with vidgear's text; prints its header and size.
+const char* kPyzmqReceiver = R"PY(
+import os, sys, json, zmq, zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+keys = os.path.join(sys.argv[1], ".vidgear", "keys")
+ctx = zmq.Context()
+auth = ThreadAuthenticator(ctx)
+auth.start()
+auth.configure_curve(domain="*", location=os.path.join(keys, "public_keys"))
+s = ctx.socket(zmq.REP)
+pub, sec = zmq.auth.load_certificate(os.path.join(keys, "private_keys", "server.key_secret"))
+s.curve_secretkey, s.curve_publickey, s.curve_server = sec, pub, True
+s.bind("tcp://127.0.0.1:" + sys.argv[2])
+print("ready", flush=True)
+if s.poll(10000):
+    header = s.recv_json()
+    payload = s.recv()
+    s.send_string("Data received on device: python !")
+    print("frame", json.dumps(header), len(payload), flush=True)
+s.close(linger=500)
+auth.stop()
+ctx.term()
+)PY";
+
+// A vidgear-style REQ sender (pattern 1) as CURVE client: one frame, prints the reply.
+const char* kPyzmqSender = R"PY(
+import os, sys, zmq, zmq.auth
+keys = os.path.join(sys.argv[1], ".vidgear", "keys")
+ctx = zmq.Context()
+s = ctx.socket(zmq.REQ)
+pub, sec = zmq.auth.load_certificate(os.path.join(keys, "private_keys", "client.key_secret"))
+srv, _ = zmq.auth.load_certificate(os.path.join(keys, "public_keys", "server.key"))
+s.curve_secretkey, s.curve_publickey, s.curve_serverkey = sec, pub, srv
+s.connect("tcp://127.0.0.1:" + sys.argv[2])
+s.send_json(dict(terminate_flag=False, compression=False, message={"from": "python"}, pattern="1",
+                 dtype="uint8", shape=[2, 2, 3]), zmq.SNDMORE)
+s.send(bytes(range(12)))
+if s.poll(5000):
+    print("reply", s.recv_string(), flush=True)
+else:
+    print("no reply", flush=True)
+s.close(linger=0)
+ctx.term()
+)PY";
+
+class Pyzmq : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_pyzmq()) GTEST_SKIP() << "no pyzmq (Debian's python3-zmq) at " << kPython;
+  }
+};
+
+TEST_F(Pyzmq, AFolderVidgearWritesLoadsAndStreams) {
+  TempDir d;
+  test::Child py({kPython, "-c", kVidgearKeys, d.str()});
+  ASSERT_NE(py.wait(30s).out.find("done"), std::string::npos);
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(secure_config(true, Pattern::Pair, Protocol::Tcp, port, {}, SecureMode::IronHouse, d.path()));
+  NetGear tx(secure_config(false, Pattern::Pair, Protocol::Tcp, port, {}, SecureMode::IronHouse, d.path()));
+  const cv::Mat frame = test::random_mat(48, 64, CV_8UC3, 5);
+  const auto got = stream(tx, rx, frame, 3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(test::same_mat(got.front().image, frame));
+}
+
+TEST_F(Pyzmq, AFolderWeWriteIsReadByPyzmq) {
+  TempDir d;
+  generate_keys(d.str());
+  test::Child py({kPython, "-c", kPyzmqRead, d.str()});
+  const ExitStatus st = py.wait(30s);
+  ASSERT_TRUE(st.ok()) << st.err;
+  auto log = std::make_shared<spdlog::logger>("test");
+  const auto f = security::key_folder(d.str());
+  const auto server = security::load_secret(f.server_secret(), *log);
+  const auto client = security::load_secret(f.client_secret(), *log);
+  EXPECT_NE(st.out.find("server " + server.public_key + " " + server.secret_key + "\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("client " + client.public_key + " " + client.secret_key + "\n"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("server-public " + server.public_key), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("allowed 2"), std::string::npos) << st.out;
+}
+
+TEST_F(Pyzmq, OurSenderIntoAPyzmqCurveServerWithItsAuthenticator) {
+  TempDir d;
+  generate_keys(d.str());
+  const std::string port = std::to_string(test::free_tcp_port());
+  test::Child py({kPython, "-c", kPyzmqReceiver, d.str(), port});
+  ASSERT_TRUE(py.wait_for_output("ready", 20s)) << py.output();
+  Config tc = secure_config(false, Pattern::ReqRep, Protocol::Tcp, port, {}, SecureMode::IronHouse, d.path());
+  NetGear tx(tc);
+  const SendResult r = tx.send(test::random_mat(2, 2, CV_8UC3, 9), {{"from", "c++"}});
+  EXPECT_TRUE(r.delivered);
+  const ExitStatus st = py.wait(20s);
+  EXPECT_NE(st.out.find("\"message\": {\"from\": \"c++\"}"), std::string::npos) << st.out << st.err;
+  EXPECT_NE(st.out.find(" 12\n"), std::string::npos) << st.out;
+}
+
+TEST_F(Pyzmq, APyzmqCurveClientIntoOurIronHouseReceiver) {
+  TempDir d;
+  generate_keys(d.str());
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(secure_config(true, Pattern::ReqRep, Protocol::Tcp, port, {}, SecureMode::IronHouse, d.path()));
+  test::Child py({kPython, "-c", kPyzmqSender, d.str(), port});
+  const auto f = rx.recv(15s);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->message, (json{{"from", "python"}}));
+  EXPECT_EQ(f->image.rows, 2);
+  const ExitStatus st = py.wait(20s);
+  EXPECT_NE(st.out.find("reply Data received on device:"), std::string::npos) << st.out << st.err;
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ void ZapHandler::run() noexcept {
       }
       zmq::message_t id;
       if (request.size() > 1) id = std::move(request[1]);
+      // The user id (part 5) stays empty on purpose: with a non-empty one (pyzmq's authenticator
+      // sends one), a SUB with RCVHWM 1 as CURVE server delivers nothing on libzmq 4.3.4, which
+      // is vidgear's secure PUB/SUB failure (docs/security.md, "How it is built").
+      // Nothing of the reply goes on the wire, so this changes nothing for a vidgear peer.
       std::array<zmq::message_t, 6> reply = {zmq::message_t(std::string_view("1.0")), std::move(id),
                                              zmq::message_t(std::string_view(ok ? "200" : "400")),
                                              zmq::message_t(std::string_view(ok ? "OK" : "key not allowed")),
