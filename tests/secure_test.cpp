@@ -507,9 +507,15 @@ TEST(SecureFailureMore, PlainSenderGetsNothingIntoASecureReceiver) {
   Config rc = secure_config(true, Pattern::Pair, Protocol::Tcp, port, {}, SecureMode::StoneHouse, keys.path());
   Config tc = config(false, Pattern::Pair, Protocol::Tcp, port);
   tc.options.request_timeout = 300ms;
+  tc.options.max_retries = 1;
   NetGear rx(rc);
   NetGear tx(tc);
-  EXPECT_FALSE(tx.send(test::peer_frame(0)).delivered);
+  try {
+    tx.send(test::peer_frame(0));
+    FAIL() << "a plain frame was acknowledged by a secure receiver";
+  } catch (const RetriesExhaustedError& e) {
+    EXPECT_NE(std::string(e.what()).find("secure mode"), std::string::npos) << e.what();
+  }
   EXPECT_FALSE(rx.recv(300ms).has_value());
 }
 

@@ -165,11 +165,16 @@ SendResult Sender::request(Peer& peer) {
     throw AuthenticationError(security::authentication_failure(config_, endpoint, before, after));
   }
   if (exhausted) {
-    // The budget starts again: a caller that catches this may carry on.
+    // The budget starts again: a caller that catches this may carry on. A plain sender whose
+    // handshakes the receiver closed is probably talking to a secure one.
+    const bool refused = security::authentication_failed(before, after);
     throw RetriesExhaustedError("no acknowledgement from the receiver at " + endpoint + " for " +
                                 std::to_string(misses) + " frames in a row (request_timeout " +
                                 std::to_string(o.request_timeout.count()) + " ms, max_retries " +
-                                std::to_string(o.max_retries) + "): is a receiver running and bound there?");
+                                std::to_string(o.max_retries) + "): " +
+                                (refused ? "the receiver closed the connection during the handshake: does it run in "
+                                           "secure mode (secure_mode)?"
+                                         : "is a receiver running and bound there?"));
   }
   SendResult lost;
   lost.delivered = false;
