@@ -28,6 +28,7 @@
 #include "common.hpp"
 #include "process.hpp"
 #include "tunnel.hpp"
+#include "secure.hpp"
 
 namespace netgear::bench {
 
@@ -58,6 +59,7 @@ struct BenchOptions {
   std::vector<int> clients;
   bool soak = false;
   double soak_minutes = 10;
+  bool secure = false;  // bench/secure.cpp
 };
 
 struct Settings {
@@ -1141,6 +1143,10 @@ int run_bench(const BenchOptions& o) {
       }
     }
   }
+  std::optional<SecureReport> secure;  // --secure: bench/secure.cpp
+  if (o.secure) {
+    secure = run_secure_group({s.warmup, s.duration, s.ring, s.attempts, std::max(1, s.repeat), child_timeout_s(s)}, exe);
+  }
 
   const std::vector<Target> targets = evaluate_targets(cases);
   const double wall_s = std::chrono::duration<double>(Clock::now() - t_begin).count();
@@ -1148,7 +1154,8 @@ int run_bench(const BenchOptions& o) {
       std::all_of(cases.begin(), cases.end(), [](const CaseResult& c) { return c.run.ok && c.zmq.run.ok; }) &&
       std::all_of(bidi.begin(), bidi.end(), [](const ReturnCase& b) { return b.run.ok; }) &&
       std::all_of(multi.begin(), multi.end(), [](const MultiCase& m) { return m.run.ok; }) &&
-      std::all_of(fanout.begin(), fanout.end(), [](const ClientsCase& m) { return m.ok; });
+      std::all_of(fanout.begin(), fanout.end(), [](const ClientsCase& m) { return m.ok; }) &&
+      (!secure || secure->ok);
 
   if (o.json_out) {
     // One object per case; each carries the baselines it is measured against, the targets it is
@@ -1251,10 +1258,17 @@ int run_bench(const BenchOptions& o) {
                      {"targets", json::array()},
                      {"run", run}});
     }
+    if (secure) {
+      for (json j : secure->cases) {
+        j["run"] = run;
+        out.push_back(std::move(j));
+      }
+    }
     std::cout << out.dump(2) << std::endl;
   } else {
     print_table(std::cout, cases, bidi, multi, targets, s, wall_s, load_before);
     if (!fanout.empty()) print_multiclient(std::cout, fanout);
+    if (secure) std::cout << secure->table << std::flush;
   }
   return all_ok ? 0 : 1;
 }
@@ -1295,6 +1309,9 @@ void register_bench(CLI::App& root) {
   sub->add_flag("--multiserver", o->multiserver,
                 "After the matrix, run multi-server mode: --servers sender processes into one receiver, 640x480 "
                 "JPEG over tcp, patterns 1 and 2; aggregate fps and each server's share (not part of --quick)");
+  sub->add_flag("--secure", o->secure,
+                "Also run secure mode (CurveZMQ) next to plain on pattern 0, tcp (640x480 JPEG, 1920x1080 raw), with a "
+                "bare-libzmq CURVE baseline of the same message size (not part of --quick)");
   sub->add_option("--servers", o->servers, "Servers (senders) of the --multiserver cases (default 4)")
       ->check(CLI::Range(2, 16));
   sub->add_flag("--multiclient", o->multiclient,

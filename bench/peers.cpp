@@ -76,6 +76,8 @@ struct PeerArgs {
   // Multi-client mode (netgear bench --multiclient): a receiver with --multiclient is one client
   // on its own port; a sender with --multiclient gets every client's port (--port a,b,c).
   bool multiclient = false;
+  int secure_mode = 0;   // netgear bench --secure (bench/secure.cpp): secure_mode ...
+  std::string cert_dir;  // ... and custom_cert_location
   int timeout_s = 60;
 };
 
@@ -92,8 +94,25 @@ struct ZmqArgs {
   int ring = 1;  // sender: distinct buffers cycled through, as many as NetGear's frame ring (same cache cost)
   int warmup_ms = 500;
   int duration_ms = 2000;
+  // CURVE (netgear bench --secure): Z85 keys of throw-away pairs. Receiver: curve_secret is the
+  // server's secret key; sender: curve_server is the server's public key, curve_public and
+  // curve_secret its own pair.
+  std::string curve_server, curve_public, curve_secret;
   int timeout_s = 60;
 };
+
+// Makes `s` a CURVE server (receiver) or client (sender) when the keys were given.
+void apply_curve(zmq::socket_t& s, const ZmqArgs& a, bool receiver) {
+  if (a.curve_secret.empty()) return;
+  if (receiver) {
+    s.set(zmq::sockopt::curve_secretkey, a.curve_secret);
+    s.set(zmq::sockopt::curve_server, 1);
+  } else {
+    s.set(zmq::sockopt::curve_serverkey, a.curve_server);
+    s.set(zmq::sockopt::curve_publickey, a.curve_public);
+    s.set(zmq::sockopt::curve_secretkey, a.curve_secret);
+  }
+}
 
 // A TCP port that is free right now on 127.0.0.1 (the kernel picks it). Another process could
 // take it before we bind: the caller retries.
@@ -164,6 +183,8 @@ Config peer_config(const PeerArgs& a, bool receiver) {
     c.options.bidirectional_mode = true;
     if (a.ret == "exact") c.options.return_pairing = ReturnPairing::Exact;
   }
+  c.options.secure_mode = static_cast<SecureMode>(a.secure_mode);
+  c.options.custom_cert_location = a.cert_dir;
   return c;
 }
 
@@ -345,6 +366,7 @@ int run_zmq_receiver(const ZmqArgs& a) {
     s.set(zmq::sockopt::subscribe, "");
   }
   if (a.sockbuf > 0) s.set(zmq::sockopt::rcvbuf, a.sockbuf);
+  apply_curve(s, a, true);
   s.bind(a.transport == "ipc" ? "ipc://" + a.endpoint : std::string("tcp://127.0.0.1:*"));
   emit_line("ready " + s.get(zmq::sockopt::last_endpoint));
 
@@ -396,6 +418,7 @@ int run_zmq_sender(const ZmqArgs& a) {
   if (a.mode == "stream") s.set(zmq::sockopt::sndhwm, 8);
   if (pubsub) s.set(zmq::sockopt::sndhwm, 1);
   if (a.sockbuf > 0) s.set(zmq::sockopt::sndbuf, a.sockbuf);
+  apply_curve(s, a, false);
   s.connect(a.endpoint);
   std::uint64_t sent = 0;
   zmq::message_t ack;
@@ -482,6 +505,8 @@ void register_peers(CLI::App& root) {
     sub->add_option("--servers", a->servers)->check(CLI::Range(0, 64));
     sub->add_flag("--multiserver", a->multiserver);
     sub->add_flag("--multiclient", a->multiclient);
+    sub->add_option("--secure-mode", a->secure_mode)->check(CLI::Range(0, 2));
+    sub->add_option("--cert-dir", a->cert_dir);
     sub->add_option("--timeout", a->timeout_s);
     sub->callback([a] {
       run_child([&] { return a->role == "recv" ? run_peer_receiver(*a) : run_peer_sender(*a); },
@@ -505,6 +530,9 @@ void register_peers(CLI::App& root) {
     sub->add_option("--ring", a->ring);
     sub->add_option("--warmup-ms", a->warmup_ms);
     sub->add_option("--duration-ms", a->duration_ms);
+    sub->add_option("--curve-server", a->curve_server);
+    sub->add_option("--curve-public", a->curve_public);
+    sub->add_option("--curve-secret", a->curve_secret);
     sub->add_option("--timeout", a->timeout_s);
     sub->callback([a] {
       run_child([&] { return a->role == "recv" ? run_zmq_receiver(*a) : run_zmq_sender(*a); }, a->timeout_s);

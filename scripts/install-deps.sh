@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssh-dev openssh-server openssh-client
   doxygen dpkg-dev file
+  python3-zmq
 )
 
 SUDO=""

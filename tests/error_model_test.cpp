@@ -241,15 +241,6 @@ TEST_F(ErrorModelConstruction, BadConfigIsOptionError) {
   expect_error("OptionError", [&] { NetGear ng(c); }, "port", "takes one port");
 }
 
-TEST_F(ErrorModelConstruction, ExclusiveModesNotInThisBuildAreUnsupportedError) {
-  Config c = config(false, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.secure_mode = SecureMode::StoneHouse;
-  expect_error("UnsupportedError", [&] { NetGear ng(c); });
-  c = config(true, Pattern::ReqRep, Protocol::Tcp, port_);
-  c.options.secure_mode = SecureMode::IronHouse;
-  expect_error("UnsupportedError", [&] { NetGear ng(c); });
-}
-
 TEST_F(ErrorModelConstruction, BindingABoundPortIsConnectionError) {
   for (Pattern p : {Pattern::Pair, Pattern::ReqRep, Pattern::PubSub}) {
     SCOPED_TRACE(std::string(to_string(p)));

@@ -126,12 +126,6 @@ TEST(Options, CompatibilityChartForbiddenPairsNameBoth) {
   expect_forbidden(c, "ssh_tunnel_mode", "multiclient_mode");
 }
 
-TEST(Options, ModesNotInThisBuildSaySo) {
-  Config c = test::config(false, Pattern::ReqRep, Protocol::Tcp, std::to_string(test::free_tcp_port()));
-  c.options.secure_mode = SecureMode::StoneHouse;
-  EXPECT_THROW(NetGear{c}, UnsupportedError);
-}
-
 TEST(Options, BadPatternAndTimeoutInConfig) {
   Config c = test::config(true, static_cast<Pattern>(7), Protocol::Tcp, std::to_string(test::free_tcp_port()));
   try {

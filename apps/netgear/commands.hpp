@@ -1,4 +1,4 @@
-// `netgear` subcommands: send, recv, demo.
+// `netgear` subcommands: send, recv, demo, keys.
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,7 @@ using Action = std::function<int()>;
 void register_send(CLI::App& root, Action& action);
 void register_recv(CLI::App& root, Action& action);
 void register_demo(CLI::App& root, Action& action);
+void register_keys(CLI::App& root, Action& action);  // keys.cpp
 
 /// How a sending loop ended.
 struct SendOutcome {

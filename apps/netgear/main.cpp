@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
     register_send(app, action);
     register_recv(app, action);
     register_demo(app, action);
+    register_keys(app, action);
 #if defined(NETGEAR_HAVE_BENCH)
     netgear::bench::register_bench(app);
 #endif

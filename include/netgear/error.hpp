@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "netgear/export.hpp"
 
@@ -37,7 +38,7 @@ class NETGEAR_EXPORT ModeError : public Error {
   using Error::Error;
 };
 
-/// A mode that is valid but not (yet) implemented by this build.
+/// A mode that is valid but not implemented by this build (this version implements every mode).
 class NETGEAR_EXPORT UnsupportedError : public Error {
  public:
   using Error::Error;
@@ -81,6 +82,31 @@ class NETGEAR_EXPORT TunnelError : public ConnectionError {
 
  private:
   Reason reason_;
+};
+
+/// Secure mode, patterns 0/1: the CURVE handshake with the receiver failed, so the frame could
+/// not be delivered: the receiver refused this sender's public key (IronHouse: the key is not in
+/// its public_keys/ folder), or it closed every handshake because the sender holds another server
+/// public key than the receiver's own (public_keys/server.key does not match the receiver's
+/// private_keys/server.key_secret). Thrown by send() for the frame that met it, instead of a
+/// silent time-out; the connection is retried with the next frame. The message says which.
+class NETGEAR_EXPORT AuthenticationError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
+};
+
+/// Secure mode: a key file that is missing, unreadable or not a CURVE certificate (a corrupt Z85
+/// text), or a key folder that cannot be made or written. Thrown by the constructor; file() names
+/// the file or folder.
+class NETGEAR_EXPORT KeyFileError : public Error {
+ public:
+  /// `file`: the file or folder at fault; `what`: the whole message.
+  KeyFileError(std::string file, const std::string& what) : Error(what), file_(std::move(file)) {}
+  /// The file or folder at fault.
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  std::string file_;
 };
 
 /// A frame that cannot be sent as asked, e.g. an explicit JPEG colorspace that does not match the

@@ -170,8 +170,9 @@ struct PeerStats {
 class NETGEAR_EXPORT NetGear {
  public:
   /// Creates the socket(s): a receiver binds (and starts its receiving thread), a sender connects.
-  /// Throws OptionError for bad or incompatible settings, ConnectionError when the bind fails,
-  /// UnsupportedError for exclusive modes this build does not provide yet. Every exception any
+  /// Throws OptionError for bad or incompatible settings, ConnectionError when the bind fails (or
+  /// an SSH tunnel cannot be set up: TunnelError), KeyFileError for a secure-mode key file that is
+  /// missing or corrupt. Every exception any
   /// call of this class throws derives from netgear::Error (std::bad_alloc aside).
   explicit NetGear(const Config& config);
   ~NetGear();  ///< close()

@@ -165,12 +165,6 @@ void validate(const Config& c) {
   if (ssh && multiclient) forbid("ssh_tunnel_mode", "multiclient_mode", "SSH tunnels serve a single receiver");
   if (ssh && c.receive_mode) forbid("ssh_tunnel_mode", "receive_mode", "only the sender tunnels (it connects); the receiver binds");
   if (ssh && c.protocol != Protocol::Tcp) forbid("ssh_tunnel_mode", "protocol", "SSH tunnels carry tcp only");
-
-  // Valid combinations this build does not provide yet: say so instead of misbehaving.
-  auto unsupported = [](const char* name) {
-    throw UnsupportedError(std::string("option '") + name + "' is not supported by this build of NetGear yet");
-  };
-  if (o.secure_mode != SecureMode::Off) unsupported("secure_mode");
 }
 
 }  // namespace netgear::config

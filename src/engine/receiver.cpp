@@ -6,6 +6,7 @@
 #include "link/retry_budget.hpp"
 #include "net/endpoints.hpp"
 #include "net/ipc.hpp"
+#include "security/secure.hpp"
 
 namespace netgear::engine {
 
@@ -21,7 +22,8 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       log_(std::move(log)),
       device_id_(wire::make_device_id()),
       senders_(make_senders(config_, log_)),
-      link_(ctx_, net::socket_spec(config_), std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
+      link_(ctx_, security::secure(ctx_, config_, net::socket_spec(config_), log_),
+            std::make_unique<net::FixedEndpoints>(net::make_endpoints(config_))),
       endpoints_(link_.endpoints()),
       decoder_(config.options),
       max_header_size_(config.options.max_header_size),
@@ -39,6 +41,7 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
   } else {
     policy_ = std::make_unique<AckReply>(device_id_);
   }
+  if (config_.options.secure_mode != SecureMode::Off) security::report_handshake_failures(link_, log_, "receiver");
   if (exact_) answers_ = std::make_unique<Answers>(config_.options.answer_timeout.value_or(config_.options.request_timeout / 2));
   log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
   thread_ = std::thread([this] { run(); });

@@ -5,6 +5,7 @@
 #include "net/endpoints.hpp"
 #include "net/poll.hpp"
 #include "tunnel/tunnel.hpp"
+#include "security/secure.hpp"
 #include "wire/reply.hpp"
 
 namespace netgear::engine {
@@ -32,10 +33,11 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
       encoder_(config.options, traits_.acknowledged, ctx_.pool(), log_),
       decoder_(config.options),
       multi_(config.options.topology == Topology::MultiClient),
+      secure_(config.options.secure_mode != SecureMode::Off),
       rotation_(net::ports_of(config).size(), config.options.request_timeout, config.options.max_retries) {
   // One socket per receiver: each client of a multi-client sender has its own connection, Lazy
   // Pirate state and retry budget (and on PUB its own pipe, so that a slow one drops alone).
-  const net::SocketSpec spec = net::socket_spec(config_);
+  const net::SocketSpec spec = security::secure(ctx_, config_, net::socket_spec(config_), log_);
   const std::vector<std::string> ports = net::ports_of(config_);
   const std::vector<std::string> endpoints = net::make_endpoints(config_);
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
@@ -48,6 +50,7 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
     }
     peers_.push_back(std::make_unique<Peer>(ctx_, spec, std::move(where), config_, log_));
     peers_.back()->stats.peer = ports[i];
+    if (secure_) security::report_handshake_failures(peers_.back()->link, log_, "sender");
   }
   header_.pattern = to_string(config_.pattern);
   // Multi-server mode: the port is this server's name, first in every header and in the
@@ -109,6 +112,7 @@ SendResult Sender::publish() {
   const std::size_t bytes = out_.header.size() + out_.payload.size();
   for (std::size_t i = 0; i < peers_.size(); ++i) {
     Peer& peer = *peers_[i];
+    if (secure_) retry_refused(peer);
     zmq::socket_t& s = peer.link.socket();
     bool taken = s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
     if (!taken) {
@@ -133,8 +137,22 @@ SendResult Sender::publish() {
   return {};
 }
 
+void Sender::retry_refused(Peer& peer) {
+  // A CURVE client whose key the receiver refused gives the connection up for good (libzmq ends
+  // the session on an authentication failure); Lazy Pirate re-opens it on patterns 0/1. A
+  // publisher has no Lazy Pirate: it re-opens after request_timeout, so that a key allowed
+  // meanwhile gets through.
+  const auto now = std::chrono::steady_clock::now();
+  if (peer.link.events().auth_failed > 0 && !peer.refused_at) peer.refused_at = now;
+  if (peer.refused_at && now - *peer.refused_at >= config_.options.request_timeout) {
+    peer.refused_at.reset();
+    peer.link.reopen();
+  }
+}
+
 SendResult Sender::request(Peer& peer) {
   const std::size_t bytes = out_.header.size() + out_.payload.size();
+  const net::Monitor::Events before = peer.link.totals();
   if (peer.requester.request(out_, reply_)) {
     peer.budget.success();
     ++frames_;
@@ -151,14 +169,23 @@ SendResult Sender::request(Peer& peer) {
   const std::string endpoint = peer.link.endpoints().front();
   log_->warn("no acknowledgement from {} within {} ms ({} in a row): frame lost, reconnecting", endpoint,
              o.request_timeout.count(), misses);
+  const net::Monitor::Events after = peer.link.totals();
   peer.link.reopen();
   peer.requester.reopened();
+  if (secure_ && security::authentication_failed(before, after)) {
+    throw AuthenticationError(security::authentication_failure(config_, endpoint, before, after));
+  }
   if (exhausted) {
-    // The budget starts again: a caller that catches this may carry on.
+    // The budget starts again: a caller that catches this may carry on. A plain sender whose
+    // handshakes the receiver closed is probably talking to a secure one.
+    const bool refused = security::authentication_failed(before, after);
     throw RetriesExhaustedError("no acknowledgement from the receiver at " + endpoint + " for " +
                                 std::to_string(misses) + " frames in a row (request_timeout " +
                                 std::to_string(o.request_timeout.count()) + " ms, max_retries " +
-                                std::to_string(o.max_retries) + "): is a receiver running and bound there?");
+                                std::to_string(o.max_retries) + "): " +
+                                (refused ? "the receiver closed the connection during the handshake: does it run in "
+                                           "secure mode (secure_mode)?"
+                                         : "is a receiver running and bound there?"));
   }
   SendResult lost;
   lost.delivered = false;
@@ -168,8 +195,12 @@ SendResult Sender::request(Peer& peer) {
 SendResult Sender::request_any() {
   const std::size_t bytes = out_.header.size() + out_.payload.size();
   const Options& o = config_.options;
+  std::size_t tried = 0, refused = 0;
+  std::string refusal;
   for (const std::size_t i : rotation_.order(std::chrono::steady_clock::now())) {
     Peer& peer = *peers_[i];
+    const net::Monitor::Events before = peer.link.totals();
+    ++tried;
     if (peer.requester.request(out_, reply_)) {
       rotation_.answered(i);
       peer.budget.success();
@@ -183,6 +214,10 @@ SendResult Sender::request_any() {
       return result;
     }
     count(peer, false, bytes);
+    if (secure_ && security::authentication_failed(before, peer.link.totals())) {
+      ++refused;
+      refusal = security::authentication_failure(config_, peer.link.endpoints().front(), before, peer.link.totals());
+    }
     rotation_.missed(i, std::chrono::steady_clock::now());
     log_->warn("client {} did not answer within {} ms: re-connecting it, and the frame goes to the next client",
                peer.stats.peer, o.request_timeout.count());
@@ -190,6 +225,8 @@ SendResult Sender::request_any() {
     peer.requester.reopened();
   }
   ++lost_;
+  // Every client refused this sender: say so rather than wait for the retry budget.
+  if (refused > 0 && refused == tried) throw AuthenticationError(refusal);
   if (rotation_.unanswered()) {
     throw RetriesExhaustedError("no client answered " + std::to_string(rotation_.unanswered_in_a_row()) +
                                 " frames in a row (request_timeout " + std::to_string(o.request_timeout.count()) +

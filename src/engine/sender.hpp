@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,13 @@ class Sender {
     link::RetryBudget budget;
     PeerStats stats;       // guarded by Sender::stats_mu_; stats.peer is the client's port
     bool replied = false;  // multi-client, pattern 1: the termination goes to clients that replied
+    std::optional<std::chrono::steady_clock::time_point> refused_at;  // secure PUB: key refused then
   };
 
   void encode(const cv::Mat& frame, const json& message);
   SendResult publish();
+  /// Secure PUB: re-opens a link whose key the receiver refused, request_timeout later.
+  void retry_refused(Peer& peer);
   /// The primary modes: the one receiver, Lazy Pirate with its retry budget.
   SendResult request(Peer& peer);
   /// Multi-client, pattern 1: the clients in Rotation's order until one answers.
@@ -81,6 +85,7 @@ class Sender {
   codec::FrameDecoder decoder_;       // return frames
   std::vector<std::unique_ptr<Peer>> peers_;  // one per receiver
   const bool multi_;                  // multi-client mode (even with one client)
+  const bool secure_;                 // secure mode
   Rotation rotation_;                 // multi-client, pattern 1
   mutable std::mutex stats_mu_;       // guards every Peer::stats
   wire::FrameHeader header_;          // reused for every frame

@@ -8,17 +8,6 @@
 
 namespace netgear::link {
 
-namespace {
-
-void add(net::Monitor::Events& to, const net::Monitor::Events& e) {
-  to.disconnected += e.disconnected;
-  to.handshake_failed += e.handshake_failed;
-  to.accepted += e.accepted;
-  to.connected += e.connected;
-}
-
-}  // namespace
-
 Link::Link(net::Context& ctx, net::SocketSpec spec, std::unique_ptr<net::EndpointProvider> endpoints)
     : ctx_(ctx), spec_(std::move(spec)), provider_(std::move(endpoints)) {
   open(std::chrono::milliseconds(0));
@@ -46,10 +35,16 @@ void Link::close() noexcept {
   if (socket_) socket_.close();
 }
 
+void Link::absorb(const net::Monitor::Events& e) {
+  net::Monitor::add(pending_, e);
+  net::Monitor::add(totals_, e);
+  if (e.handshake_failed > 0 && on_failure_) on_failure_(e);
+}
+
 net::Monitor::Events Link::events() {
+  absorb(monitor_.drain());
   net::Monitor::Events out = pending_;
   pending_ = {};
-  add(out, monitor_.drain());
   return out;
 }
 
@@ -66,7 +61,7 @@ Link::Wait Link::await(short events, std::chrono::milliseconds timeout, bool rep
     if (items[0].revents & events) return Wait::Ready;
     if (items[1].revents & ZMQ_POLLIN) {
       const auto e = monitor_.drain();
-      add(pending_, e);
+      absorb(e);
       // Waiting to send, a drop only means there is no connection yet: keep waiting for one.
       if (report_drops && e.disconnected > 0 && events == ZMQ_POLLIN) return Wait::Dropped;
     }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,8 +49,15 @@ class Link {
   /// Reads the monitor's pending events (since the last call or await).
   net::Monitor::Events events();
 
+  /// Every event seen on this link's sockets since it was made (re-opens included), as read so
+  /// far by await() and events(): secure mode tells a failed handshake from a silent peer by them.
+  const net::Monitor::Events& totals() const noexcept { return totals_; }
+  /// Called (by the thread using the link) with each batch of events that has a failed handshake.
+  void on_handshake_failure(std::function<void(const net::Monitor::Events&)> f) { on_failure_ = std::move(f); }
+
  private:
   void open(std::chrono::milliseconds bind_patience);
+  void absorb(const net::Monitor::Events& e);
 
   net::Context& ctx_;
   net::SocketSpec spec_;
@@ -58,6 +66,8 @@ class Link {
   zmq::socket_t socket_;
   net::Monitor monitor_;  // declared after socket_: stopped before the socket closes
   net::Monitor::Events pending_;  // events read while waiting, not yet handed out by events()
+  net::Monitor::Events totals_;   // every event read
+  std::function<void(const net::Monitor::Events&)> on_failure_;
   std::atomic<std::uint64_t> reopens_{0};  // read by stats() from any thread
 };
 

@@ -1,6 +1,7 @@
 #include "net/monitor.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -14,14 +15,53 @@ namespace {
 
 constexpr int kEvents = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED |
                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+                        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
 
 std::string next_address() {
   static std::atomic<std::uint64_t> seq{0};
   return "inproc://netgear-monitor-" + std::to_string(seq++);
 }
 
+std::string protocol_error_text(std::uint32_t code) {
+  switch (code) {
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
+      return "CURVE cryptographic error: the peers' keys do not match (the sender's server public key is not "
+             "this receiver's)";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+      return "security mechanism mismatch: one side uses CURVE (secure_mode) and the other does not";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE: return "CURVE key exchange failed";
+    default: break;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "ZMTP protocol error 0x%08x", code);
+  return buf;
+}
+
+std::string failure_text(std::uint16_t id, std::uint32_t value, std::string_view address) {
+  std::string why;
+  switch (id) {
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      why = "refused by the receiver's authentication (ZAP status " + std::to_string(value) + ")";
+      break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: why = protocol_error_text(value); break;
+    default:
+      why = std::string("the peer closed the connection during the handshake (") + zmq_strerror(static_cast<int>(value)) + ")";
+      break;
+  }
+  return address.empty() ? why : std::string(address) + ": " + why;
+}
+
 }  // namespace
+
+void Monitor::add(Events& to, const Events& e) {
+  to.disconnected += e.disconnected;
+  to.handshake_failed += e.handshake_failed;
+  to.accepted += e.accepted;
+  to.connected += e.connected;
+  to.handshake_succeeded += e.handshake_succeeded;
+  to.auth_failed += e.auth_failed;
+  if (!e.failure.empty()) to.failure = e.failure;
+}
 
 Monitor::Monitor(zmq::context_t& ctx, zmq::socket_t& watched) : watched_(watched.handle()) {
   const std::string address = next_address();
@@ -59,14 +99,22 @@ Monitor::Events Monitor::drain() {
     if (!zmq::recv_multipart(events_, std::back_inserter(event), zmq::recv_flags::dontwait)) break;
     if (event.empty() || event[0].size() < sizeof(std::uint16_t)) continue;
     std::uint16_t id = 0;
+    std::uint32_t value = 0;
     std::memcpy(&id, event[0].data(), sizeof id);
+    if (event[0].size() >= sizeof id + sizeof value) {
+      std::memcpy(&value, static_cast<const char*>(event[0].data()) + sizeof id, sizeof value);
+    }
     switch (id) {
       case ZMQ_EVENT_DISCONNECTED: ++out.disconnected; break;
       case ZMQ_EVENT_ACCEPTED: ++out.accepted; break;
       case ZMQ_EVENT_CONNECTED: ++out.connected; break;
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: ++out.handshake_succeeded; break;
+      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: ++out.auth_failed; [[fallthrough]];
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
       case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: ++out.handshake_failed; break;
+        ++out.handshake_failed;
+        out.failure = failure_text(id, value, event.size() > 1 ? event[1].to_string_view() : std::string_view());
+        break;
       default: break;
     }
   }

@@ -1,9 +1,10 @@
 // Connection events of one socket, on every pattern: zmq_socket_monitor publishes them on an
-// inproc PAIR that this class reads. The sender's PAIR resend rules act on drops; secure mode will
-// report failed handshakes from here.
+// inproc PAIR that this class reads. The sender's PAIR resend rules act on drops; secure mode
+// reports failed handshakes from here (and the sender tells an authentication failure by them).
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <string>
 
 #include <zmq.hpp>
@@ -18,7 +19,12 @@ class Monitor {
     int handshake_failed = 0;   ///< ZMTP/CURVE handshakes that failed (any reason)
     int accepted = 0;           ///< connections accepted (bound sockets)
     int connected = 0;          ///< connections made (connecting sockets)
+    int handshake_succeeded = 0;  ///< handshakes that completed
+    int auth_failed = 0;        ///< of handshake_failed: refused by authentication (a ZAP denial)
+    std::string failure;        ///< the last failed handshake, in words (empty when none)
   };
+  /// Adds `e` to `to` (the last failure's text wins).
+  static void add(Events& to, const Events& e);
 
   Monitor() = default;
   /// Starts watching `watched` (owned by the caller, in the same context) for every event above.

@@ -4,7 +4,7 @@
 //   netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N
 //                     [--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W --height H]
 //                     [--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE]
-//                     [--multiclient 1] [--delay-ms D]
+//                     [--multiclient 1] [--delay-ms D] [--secure-mode M --cert-location D]
 //
 // send: sends N frames (0: until killed), printing "ACK i" or "LOST i" per frame (patterns 0/1) or
 //       "SENT i" (pattern 2), then "DONE" after close(). A frame's pixels are a function of i, and
@@ -17,6 +17,7 @@
 // --multiclient 1: multiclient_mode on (a receiver replies with its port first; a sender takes a
 //       list of ports and prints "ACK i <port>").
 // --delay-ms D: recv sleeps D ms after each frame (a slow application).
+// --secure-mode M, --cert-location D: secure_mode and custom_cert_location (tests/secure_test).
 // --until FILE: send keeps sending (ignoring --frames) until FILE exists, then closes.
 // --multiserver 1: multiserver_mode on (a sender names itself by its --port; a receiver takes a
 //       list of ports "a,b,c" and prints "FRAME i ok|bad <port>").
@@ -50,7 +51,7 @@ std::vector<std::string> split_ports(const std::string& text) {
 int usage() {
   std::cerr << "usage: netgear_test_peer send|recv --pattern P --protocol tcp|ipc --address A --port N "
                "[--frames N] [--timeout-ms T] [--retries R] [--raw] [--width W] [--height H] "
-               "[--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE] [--multiclient 1] [--delay-ms D]\n";
+               "[--bidirectional 1] [--return JSON] [--multiserver 1] [--until FILE] [--multiclient 1] [--delay-ms D] [--secure-mode M] [--cert-location D]\n";
   return 2;
 }
 
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
     else if (k == "--until") until = v;
     else if (k == "--multiclient") c.options.topology = v == "1" ? netgear::Topology::MultiClient : netgear::Topology::Single;
     else if (k == "--delay-ms") delay_ms = std::stoi(v);
+    else if (k == "--secure-mode") c.options.secure_mode = static_cast<netgear::SecureMode>(std::stoi(v));
+    else if (k == "--cert-location") c.options.custom_cert_location = v;
     else if (k == "--multiserver") c.options.topology = v == "1" ? netgear::Topology::MultiServer : netgear::Topology::Single;
     else return usage();
   }
