@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -230,6 +232,36 @@ TEST_P(SshTunnelPatterns, KeyLoginCarriesRawFramesBitExact) {
 
 INSTANTIATE_TEST_SUITE_P(Patterns, SshTunnelPatterns, testing::Values(Pattern::Pair, Pattern::ReqRep, Pattern::PubSub),
                          pattern_name);
+
+// The tunnel composes with secure mode (CURVE travels inside the SSH channel) and with
+// bidirectional mode: frames arrive bit-exact and each reply carries the receiver's data.
+TEST_F(SshTunnel, SecureAndBidirectionalModesThroughTheTunnel) {
+  char folder[] = "/tmp/netgear-ssh-secure.XXXXXX";
+  ASSERT_NE(::mkdtemp(folder), nullptr);
+  {
+    Config r = rx(Pattern::ReqRep);
+    Config t = tx(Pattern::ReqRep);
+    for (Config* c : {&r, &t}) {
+      c->options.secure_mode = SecureMode::IronHouse;  // the receiver's folder allows the client key
+      c->options.custom_cert_location = folder;
+      c->options.bidirectional_mode = true;
+    }
+    NetGear receiver(r);  // makes the key set (the folder is empty); the sender loads it
+    receiver.set_return_data(json{{"through", "ssh"}});
+    NetGear sender(t);
+    for (int i = 0; i < 5; ++i) {
+      const cv::Mat frame = test::random_mat(48, 64, CV_8UC3, static_cast<unsigned>(10 + i));
+      const SendResult res = sender.send(frame, json{{"i", i}});
+      ASSERT_TRUE(res.delivered) << "frame " << i;
+      EXPECT_EQ(res.return_data.value, (json{{"through", "ssh"}})) << "frame " << i;
+      auto f = receiver.recv(5s);
+      ASSERT_TRUE(f) << "frame " << i;
+      EXPECT_EQ(f->message.at("i"), i);
+      EXPECT_TRUE(test::same_mat(f->image, frame)) << "frame " << i;
+    }
+  }
+  std::filesystem::remove_all(folder);  // the folder and the key set made in it, all ours
+}
 
 TEST_F(SshTunnel, PassphraseProtectedKeyWithSshTunnelPwd) {
   NetGear receiver(rx(Pattern::ReqRep));
