@@ -117,7 +117,11 @@ TEST_P(CrossProcess, ChildSenderStreamsToThisReceiverAndTerminates) {
   NetGear rx(rc);
   // PUB/SUB loses the frames sent before the subscription is up: send enough that some arrive.
   const int frames = GetParam().pattern == Pattern::PubSub ? 2000 : 30;
-  Child tx(peer_args("send", cfg(false), {"--frames", std::to_string(frames)}));
+  Config tc = cfg(false);
+  // PUB/SUB's termination waits request_timeout / 5 for a subscriber that is behind to read up to
+  // it: give a slow (sanitizer) receiver the longest wait, 2 s (with 1 s it lost it under TSan).
+  if (GetParam().pattern == Pattern::PubSub) tc.options.request_timeout = std::chrono::seconds(10);
+  Child tx(peer_args("send", tc, {"--frames", std::to_string(frames)}));
   int got = 0;
   while (auto f = rx.recv(20s)) {
     EXPECT_EQ(f->image.size(), cv::Size(64, 48));
