@@ -236,14 +236,13 @@ INSTANTIATE_TEST_SUITE_P(Patterns, SshTunnelPatterns, testing::Values(Pattern::P
 // The tunnel composes with secure mode (CURVE travels inside the SSH channel) and with
 // bidirectional mode: frames arrive bit-exact and each reply carries the receiver's data.
 TEST_F(SshTunnel, SecureAndBidirectionalModesThroughTheTunnel) {
-  char folder[] = "/tmp/netgear-ssh-secure.XXXXXX";
-  ASSERT_NE(::mkdtemp(folder), nullptr);
+  const test::TempDir folder("netgear-ssh-secure");  // the key set made in it is ours, removed with it
   {
     Config r = rx(Pattern::ReqRep);
     Config t = tx(Pattern::ReqRep);
     for (Config* c : {&r, &t}) {
       c->options.secure_mode = SecureMode::IronHouse;  // the receiver's folder allows the client key
-      c->options.custom_cert_location = folder;
+      c->options.custom_cert_location = folder.str();
       c->options.bidirectional_mode = true;
     }
     NetGear receiver(r);  // makes the key set (the folder is empty); the sender loads it
@@ -260,7 +259,6 @@ TEST_F(SshTunnel, SecureAndBidirectionalModesThroughTheTunnel) {
       EXPECT_TRUE(test::same_mat(f->image, frame)) << "frame " << i;
     }
   }
-  std::filesystem::remove_all(folder);  // the folder and the key set made in it, all ours
 }
 
 TEST_F(SshTunnel, PassphraseProtectedKeyWithSshTunnelPwd) {

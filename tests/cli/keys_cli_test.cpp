@@ -21,23 +21,7 @@ using namespace std::chrono_literals;
 using netgear::test::Child;
 using netgear::test::ExitStatus;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "netgear-keys-cli-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using netgear::test::TempDir;
 
 std::string cli() { return netgear::test::cli_path(); }
 

@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <stdexcept>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -21,6 +24,18 @@
 extern char** environ;
 
 namespace netgear::test {
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string t = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + t);
+  path_ = t;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 
 std::string cli_path() { return NETGEAR_CLI_PATH; }
 std::string peer_path() { return NETGEAR_PEER_PATH; }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,23 @@
 namespace netgear::test {
 
 using namespace std::chrono_literals;
+
+/// A fresh folder under the temporary directory (mkdtemp, "<prefix>-XXXXXX"), removed with all it
+/// holds when the object goes: every file in it is the test's own.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "netgear-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+  /// The path of `name` in the folder.
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 /// Path of the `netgear` command-line tool and of the test peer program (tests/support/test_peer.cpp).
 std::string cli_path();
