@@ -257,7 +257,11 @@ TEST(Hardening, ReceiverWhosePortIsTakenDuringARebindKeepsTrying) {
   ::close(thief);
   ASSERT_TRUE(test::wait_until([&] { return rx.stats().reconnects > reconnects; }, 5s)) << "never re-bound";
   NetGear tx(config(false, Pattern::ReqRep, Protocol::Tcp, std::to_string(port)));
-  EXPECT_TRUE(tx.send(cv::Mat(8, 8, CV_8UC1, cv::Scalar(2))).delivered);
+  // The receiver still re-binds after every 300 ms of silence, so on a loaded machine a frame can
+  // fall into one of those moments and go unacknowledged: a few tries, bounded.
+  bool delivered = false;
+  for (int i = 0; i < 10 && !delivered; ++i) delivered = tx.send(cv::Mat(8, 8, CV_8UC1, cv::Scalar(2))).delivered;
+  EXPECT_TRUE(delivered);
   auto f = rx.recv(5s);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->image.at<uchar>(0, 0), 2);

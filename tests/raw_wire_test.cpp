@@ -310,11 +310,13 @@ TEST_F(PlainSender, BigEndianAndBoolDtypesArriveAsNativeValues) {
     EXPECT_EQ(send_parts({header(dtype, "[2]"), std::string(2 * itemsize, '\x01')}),
               "Data received on device: " + rx_.device_id() + " !");
   }
-  EXPECT_EQ(rx_.stats().dropped_malformed, refused.size());
   send_parts({good_header("7"), "abcdef"});
   f = rx_.recv(5s);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->message, 7);
+  // Read after a later frame came through: a raw frame is answered before it is decoded, so a
+  // refusal found while decoding is counted after its answer left.
+  EXPECT_EQ(rx_.stats().dropped_malformed, refused.size());
 }
 
 TEST_F(PlainSender, MalformedMessagesAreDroppedAndTheStreamGoesOn) {

@@ -175,15 +175,13 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
     } catch (const ProtocolError& e) {
       problem = e.what();
     }
+    if (!problem.empty()) drop(problem);  // before the answer, as below
     if (traits_.answers_termination) {  // also to one it cannot place: a REP socket stays in step
       replies_.clear();
       replies_.emplace_back(senders_->termination_reply());
       send_reply(replies_);
     }
-    if (!problem.empty()) {
-      drop(problem);
-      return true;
-    }
+    if (!problem.empty()) return true;
     if (!ends) return true;
     log_->info("the sender ended the stream");
     queue_.end(EndReason::Terminated);
@@ -201,14 +199,13 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   // decoded. Malformed messages are answered too, so that a REP socket stays in step. Exact
   // pairing answers a good frame once the application has answered it (below).
   const bool valid = problem.empty() && parts.size() == 2;
-  if (traits_.acknowledged && !(exact_ && valid)) reply(nullptr);
   if (problem.empty() && parts.size() != 2) {
     problem = "expected 2 parts (header, payload), got " + std::to_string(parts.size());
   }
-  if (!problem.empty()) {
-    drop(problem);
-    return true;
-  }
+  // Counted before the answer leaves: a peer that has its answer finds the drop in stats().
+  if (!problem.empty()) drop(problem);
+  if (traits_.acknowledged && !(exact_ && valid)) reply(nullptr);
+  if (!problem.empty()) return true;
 
   const std::size_t bytes = parts[0].size() + parts[1].size();
   Frame frame;

@@ -43,6 +43,36 @@ void close_fd(int& fd) noexcept {
   fd = -1;
 }
 
+// libssh's own poll loop over a session's socket, run once without waiting whenever our poll()
+// saw that socket ready: it reads what arrived also when no channel asks for it (a close
+// confirmation, a window change, a keep-alive) and writes what libssh buffered, which is what
+// clears libssh's POLLOUT interest (ssh_get_poll_flags). Without it a session with no forward
+// left kept the socket readable or "write pending" for ever, and the loop spun on poll().
+class SessionPump {
+ public:
+  explicit SessionPump(ssh_session s) : s_(s), ev_(ssh_event_new()) {
+    if (ev_ != nullptr && ssh_event_add_session(ev_, s_) != SSH_OK) {
+      ssh_event_free(ev_);
+      ev_ = nullptr;
+    }
+  }
+  ~SessionPump() {
+    if (ev_ == nullptr) return;
+    (void)ssh_event_remove_session(ev_, s_);  // the socket goes back to the session's own loop
+    ssh_event_free(ev_);
+  }
+  SessionPump(const SessionPump&) = delete;
+  SessionPump& operator=(const SessionPump&) = delete;
+
+  void run_once() {
+    if (ev_ != nullptr) (void)ssh_event_dopoll(ev_, 0);
+  }
+
+ private:
+  ssh_session s_;
+  ssh_event ev_;
+};
+
 }  // namespace
 
 class Forwarder {
@@ -62,6 +92,7 @@ class Forwarder {
 
   void start() {
     ssh_set_blocking(session_->get(), 0);
+    pump_ = std::make_unique<SessionPump>(session_->get());
     thread_ = std::thread([this] { run(); });
   }
 
@@ -147,9 +178,15 @@ class Forwarder {
 
   bool session_up() const { return session_ && session_->alive(); }
 
+  void end_session() {
+    pump_.reset();  // before the session it belongs to
+    session_.reset();
+  }
+
   void run() {
     std::vector<pollfd> fds;
     std::vector<Conn*> owners;  // fds[i] belongs to owners[i] (nullptr: not a connection)
+    std::size_t ssh_at = 0;     // fds[ssh_at] is the SSH socket (0: not polled)
     bool draining = false;
     Clock::time_point drain_until{};
     for (;;) {
@@ -171,6 +208,7 @@ class Forwarder {
 
       fds.clear();
       owners.clear();
+      ssh_at = 0;
       fds.push_back({wake_[0], POLLIN, 0});
       owners.push_back(nullptr);
       if (listener_ >= 0) {
@@ -187,6 +225,7 @@ class Forwarder {
         // frames/s on 640x480 JPEG without this (docs/benchmarks.md, "SSH tunnel").
         const int one = 1;
         (void)::setsockopt(ssh_fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+        ssh_at = fds.size();
         fds.push_back({ssh_fd, ev, 0});
         owners.push_back(nullptr);
       }
@@ -208,6 +247,7 @@ class Forwarder {
       while (::read(wake_[0], sink, sizeof sink) > 0) {
       }
       if (listener_ >= 0) accept_all();
+      if (ssh_at != 0 && fds[ssh_at].revents != 0 && session_up() && pump_) pump_->run_once();
       if (session_up()) {
         for (auto& c : conns_) step(c);
         if (session_ && (ssh_get_poll_flags(session_->get()) & SSH_WRITE_PENDING)) {
@@ -252,17 +292,18 @@ class Forwarder {
   bool reconnect() {
     const auto now = Clock::now();
     if (now < next_attempt_) return false;
-    session_.reset();
+    end_session();
     try {
       session_ = Session::open(st_, *log_);
       ssh_set_blocking(session_->get(), 0);
+      pump_ = std::make_unique<SessionPump>(session_->get());
       count(&Counters::sessions);
       backoff_ = kFirstBackoff;
       next_attempt_ = {};
       log_->info("ssh tunnel: new SSH session to {}", st_.target.text());
       return true;
     } catch (const std::exception& e) {
-      session_.reset();
+      end_session();
       next_attempt_ = Clock::now() + backoff_;
       warn_limited("reconnect", "ssh tunnel: cannot open a new SSH session (trying again in {} ms at the next "
                    "connection): {}", std::chrono::duration_cast<std::chrono::milliseconds>(backoff_).count(), e.what());
@@ -278,7 +319,7 @@ class Forwarder {
       c.ch = nullptr;  // freed with the session
       c.done = true;
     }
-    session_.reset();
+    end_session();
     count(&Counters::sessions_lost);
     next_attempt_ = {};
   }
@@ -327,6 +368,8 @@ class Forwarder {
         break;
       }
       if (n == SSH_ERROR) {
+        warn_limited("read", "ssh tunnel: reading the forward of 127.0.0.1:{} failed, closing it: {}", c.local_port,
+                     ssh_get_error(session_->get()));
         c.done = true;
         return;
       }
@@ -347,6 +390,8 @@ class Forwarder {
         const std::size_t n = std::min<std::size_t>(window, c.to_ssh.size() - c.to_ssh_at);
         const int w = ssh_channel_write(c.ch, c.to_ssh.data() + c.to_ssh_at, static_cast<uint32_t>(n));
         if (w == SSH_ERROR) {
+          warn_limited("write", "ssh tunnel: writing to the forward of 127.0.0.1:{} failed, closing it: {}",
+                       c.local_port, ssh_get_error(session_->get()));
           c.done = true;
           return;
         }
@@ -402,12 +447,13 @@ class Forwarder {
       for (auto& c : conns_) c.ch = nullptr;
     }
     reap();
+    pump_.reset();  // the flush below runs libssh's own loop
     if (session_ && session_->alive()) {
       // The last bytes (a termination message) leave before the disconnect; bounded.
       ssh_set_blocking(session_->get(), 1);
       (void)ssh_blocking_flush(session_->get(), static_cast<int>(std::min<long long>(st_.timeout.count(), 1000)));
     }
-    session_.reset();
+    end_session();
     close_fd(listener_);
     std::lock_guard lk(mu_);
     close_fd(next_listener_);
@@ -427,6 +473,7 @@ class Forwarder {
 
   // The thread's own (the constructing thread's until start()).
   std::unique_ptr<Session> session_;
+  std::unique_ptr<SessionPump> pump_;  // session_'s, reset before it
   int listener_ = -1;
   std::vector<Conn> conns_;
   Clock::time_point next_attempt_{};

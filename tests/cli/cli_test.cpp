@@ -156,17 +156,21 @@ INSTANTIATE_TEST_SUITE_P(PatternsAndProtocols, CliPairTest,
 // --stats-json document (null when something failed; the failure is reported). The sender ends the
 // stream (termination), so every frame's reply has its receiver still there; a receiver that
 // stopped by itself after its last frame could take that frame's reply down with its connection.
+// The time-out is generous: these cases count every frame, and on a loaded machine (a sanitizer
+// build beside other jobs) an acknowledgement took longer than kFastRetries' 0.5 s.
+const std::vector<std::string> kPatientRetries = {"--request-timeout", "5", "--max-retries", "3"};
+
 nlohmann::json run_bidirectional(int pattern, const std::vector<std::string>& reply_args) {
   TempDir dir;
   const Endpoint ep = Endpoint::tcp();
   const std::string p = std::to_string(pattern);
   const std::string stats = dir / "send.json";
   constexpr int kFrames = 20;
-  Child rx(cmd(join({"recv", "--pattern", p, "--no-show"}, reply_args), join(ep.args, kFastRetries)));
+  Child rx(cmd(join({"recv", "--pattern", p, "--no-show"}, reply_args), join(ep.args, kPatientRetries)));
   EXPECT_TRUE(rx.wait_for_output("listening on", 15s)) << rx.output();
   Child tx(cmd({"send", "--pattern", p, "--width", "320", "--height", "240", "--fps", "200", "--frames",
                 std::to_string(kFrames), "--stats-json", stats},
-               join(ep.args, kFastRetries)));
+               join(ep.args, kPatientRetries)));
   const ExitStatus r = rx.wait(30s);
   const ExitStatus s = tx.wait(30s);
   EXPECT_TRUE(r.ok()) << describe(r);
