@@ -63,6 +63,8 @@ struct PeerArgs {
   int request_timeout_ms = 1000;  // Lazy Pirate time-out (patterns 0/1)
   int start_delay_ms = 0;         // sender: wait this long after connecting (PUB/SUB slow joiner)
   int interval_us = 0;            // sender: at most one frame per interval (0: as fast as it can)
+  int work_us = 0;                // receiver: the application busy this long after each frame (staleness case)
+  std::string options;            // extra NetGear options by their vidgear names, a JSON object (experiments)
   // Receiver, bidirectional mode: what each acknowledgement carries. none: the plain text ack;
   // json: a small dict set once (sticky); frame: a 64x64 frame set once (encoded once, with the
   // receiver's JPEG setting, so every reply is the same bytes); exact: exact pairing, each frame
@@ -86,6 +88,7 @@ struct ZmqArgs {
   std::string mode = "pingpong";  // "stream" (PAIR, no ack), or "pubsub" (PUB/SUB, HWM 1 as NetGear)
   bool copy = false;              // sender: copy each message into a fresh buffer (as NetGear's PUB path)
   int sockbuf = 0;                // ZMQ_SNDBUF / ZMQ_RCVBUF in bytes; 0: the OS default
+  int hwm = 0;                    // ZMQ_SNDHWM / ZMQ_RCVHWM; 0: the mode's (stream 8, pubsub 1)
   int work_us = 0;                // receiver: busy-wait this long per message (a stand-in for decoding)
   int interval_us = 0;            // sender: at most one message per interval (0: as fast as it can)
   std::string transport = "tcp";
@@ -144,6 +147,7 @@ json summary(const Meter& m) {
   j["latency_samples"] = lat.size();
   j["p50_ms"] = quantile(lat, 0.50);
   j["p99_ms"] = quantile(lat, 0.99);
+  j["max_ms"] = quantile(lat, 1.0);
   double sum = 0;
   for (double v : lat) sum += v;
   j["mean_ms"] = lat.empty() ? 0.0 : sum / static_cast<double>(lat.size());
@@ -185,7 +189,18 @@ Config peer_config(const PeerArgs& a, bool receiver) {
   }
   c.options.secure_mode = static_cast<SecureMode>(a.secure_mode);
   c.options.custom_cert_location = a.cert_dir;
+  if (!a.options.empty()) {
+    const json extra = json::parse(a.options);
+    for (const auto& [name, value] : extra.items()) apply_option(c.options, name, value);
+  }
   return c;
+}
+
+void busy_wait_us(int us) {
+  if (us <= 0) return;
+  const auto until = Clock::now() + std::chrono::microseconds(us);
+  while (Clock::now() < until) {
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,6 +274,7 @@ int run_peer_receiver(const PeerArgs& a) {
           latency = static_cast<double>(wall_ns() - t->get<std::int64_t>()) / 1e6;
         }
       }
+      if (a.work_us > 0) busy_wait_us(a.work_us);  // after the time stamp: the frame's age is when it was handed out
       if (!reported) {
         const auto before = meter.count();
         meter.on_message(now, latency);
@@ -327,6 +343,8 @@ int run_peer_sender(const PeerArgs& a) {
                            {"clients", clients},
                            {"bytes", s.bytes},
                            {"lost", s.frames_lost},
+                           {"dropped", s.frames_dropped},
+                           {"calls", i},
                            {"not_delivered", not_delivered},
                            {"returned", returned},
                            {"reconnects", s.reconnects},
@@ -348,21 +366,15 @@ bool poll_for(zmq::socket_t& s, short events, std::chrono::milliseconds timeout)
   return rc > 0 && (item.revents & events);
 }
 
-void busy_wait_us(int us) {
-  if (us <= 0) return;
-  const auto until = Clock::now() + std::chrono::microseconds(us);
-  while (Clock::now() < until) {
-  }
-}
 
 int run_zmq_receiver(const ZmqArgs& a) {
   zmq::context_t ctx(1);
   const bool pubsub = a.mode == "pubsub";
   zmq::socket_t s(ctx, pubsub ? zmq::socket_type::sub : zmq::socket_type::pair);
   s.set(zmq::sockopt::linger, 0);
-  if (a.mode == "stream") s.set(zmq::sockopt::rcvhwm, 8);
+  if (a.mode == "stream") s.set(zmq::sockopt::rcvhwm, a.hwm > 0 ? a.hwm : 8);
   if (pubsub) {
-    s.set(zmq::sockopt::rcvhwm, 1);
+    s.set(zmq::sockopt::rcvhwm, a.hwm > 0 ? a.hwm : 1);
     s.set(zmq::sockopt::subscribe, "");
   }
   if (a.sockbuf > 0) s.set(zmq::sockopt::rcvbuf, a.sockbuf);
@@ -415,8 +427,8 @@ int run_zmq_sender(const ZmqArgs& a) {
   zmq::socket_t s(ctx, pubsub ? zmq::socket_type::pub : zmq::socket_type::pair);
   s.set(zmq::sockopt::linger, 0);
   const bool pingpong = a.mode == "pingpong";
-  if (a.mode == "stream") s.set(zmq::sockopt::sndhwm, 8);
-  if (pubsub) s.set(zmq::sockopt::sndhwm, 1);
+  if (a.mode == "stream") s.set(zmq::sockopt::sndhwm, a.hwm > 0 ? a.hwm : 8);
+  if (pubsub) s.set(zmq::sockopt::sndhwm, a.hwm > 0 ? a.hwm : 1);
   if (a.sockbuf > 0) s.set(zmq::sockopt::sndbuf, a.sockbuf);
   apply_curve(s, a, false);
   s.connect(a.endpoint);
@@ -500,6 +512,8 @@ void register_peers(CLI::App& root) {
     sub->add_option("--frames", a->frames);
     sub->add_option("--start-delay-ms", a->start_delay_ms);
     sub->add_option("--interval-us", a->interval_us);
+    sub->add_option("--work-us", a->work_us)->check(CLI::Range(0, 1000000));
+    sub->add_option("--options", a->options, "NetGear options by their vidgear names, as a JSON object");
     sub->add_option("--request-timeout-ms", a->request_timeout_ms)->check(CLI::Range(10, 600000));
     sub->add_option("--return", a->ret)->check(CLI::IsMember({"none", "json", "frame", "exact"}));
     sub->add_option("--servers", a->servers)->check(CLI::Range(0, 64));
@@ -522,6 +536,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--mode", a->mode)->check(CLI::IsMember({"pingpong", "stream", "pubsub"}));
     sub->add_flag("--copy", a->copy);
     sub->add_option("--sockbuf", a->sockbuf);
+    sub->add_option("--hwm", a->hwm)->check(CLI::Range(0, 1000000));
     sub->add_option("--work-us", a->work_us);
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));

@@ -73,13 +73,16 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"ssh_tunnel_accept_new",
        {"BOOL", "accept and remember an unknown SSH host key (never a changed one). Default false"}},
       {"ssh_tunnel_timeout", {"SECONDS", "bound on each step of reaching the SSH server. Default 10"}},
-      {"queue_size", {"INT", "receiver: frames held until the application takes them. Default 32"}},
+      {"queue_size", {"INT", "receiver: frames held until the application takes them. Default 32 on patterns 0/1, 1 where frames are dropped (pattern 2, keep_newest)"}},
       {"keep_newest",
        {"BOOL", "receiver: when the queue is full drop the oldest frame instead of slowing the sender down. "
                 "Default false"}},
       {"pubsub_socket_buffer",
        {"BYTES", "pattern 2: kernel socket buffer of the PUB and SUB sockets; bounds stale frames. "
                  "0: OS default (for long-round-trip links). Default 131072"}},
+      {"pubsub_send_wait",
+       {"SECONDS", "pattern 2 sender: how long send() waits for a subscriber that is a frame behind before "
+                   "dropping the frame; 0: never wait. Default 0.01"}},
       {"queue_bytes",
        {"BYTES", "receiver: bytes of frames the queue holds (pixels + 16 per header byte). Default 536870912"}},
       {"max_frame_bytes", {"BYTES", "largest decoded frame a peer may send. Default 268435456"}},

@@ -216,7 +216,7 @@ std::string send_summary_line(const SendOutcome& o, const Stats& st, const char*
   const double fps = o.seconds > 0 ? static_cast<double>(o.attempted) / o.seconds : 0.0;
   const double mbps = o.seconds > 0 ? static_cast<double>(st.bytes) * 8.0 / 1e6 / o.seconds : 0.0;
   return std::string(prefix) + ": " + std::to_string(st.frames) + " frames sent, " + std::to_string(st.frames_lost) +
-         " lost, " + std::to_string(st.frames_resent) + " resent, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
+         " lost, " + (st.frames_dropped ? std::to_string(st.frames_dropped) + " dropped (subscriber behind), " : std::string()) + std::to_string(st.frames_resent) + " resent, " + std::to_string(st.reconnects) + " reconnects, " + fixed(fps, 1) + " fps, " + fixed(mbps, 2) +
          " Mbit/s, " + fixed(o.seconds, 2) + " s, " +
          (o.returned ? std::to_string(o.returned) + " returned (last " + return_text(o.last_return) + "), "
                      : std::string()) +
@@ -263,6 +263,7 @@ json send_summary_json(const SendOutcome& o, const Stats& st) {
   j["frames"] = st.frames;
   j["attempted"] = o.attempted;
   j["frames_lost"] = st.frames_lost;
+  j["frames_dropped"] = st.frames_dropped;
   j["frames_resent"] = st.frames_resent;
   j["reconnects"] = st.reconnects;
   j["malformed_replies"] = st.malformed_replies;

@@ -140,6 +140,9 @@ struct Stats {
   std::uint64_t frames = 0;          ///< frames sent (sender) or received and queued (receiver)
   std::uint64_t bytes = 0;           ///< payload + header bytes of those frames
   std::uint64_t frames_lost = 0;     ///< sender: frames not acknowledged (patterns 0/1)
+  /// Sender, pattern 2: frames that no subscriber could take when send() was called (each was
+  /// behind by a frame: SNDHWM 1); they were neither encoded nor sent, and are not in `frames`.
+  std::uint64_t frames_dropped = 0;
   std::uint64_t reconnects = 0;      ///< sockets re-created by Lazy Pirate
   std::uint64_t frames_resent = 0;   ///< sender, PAIR: frames sent again because their connection dropped
   std::uint64_t dropped_malformed = 0;  ///< receiver: messages that broke the protocol, dropped

@@ -104,8 +104,10 @@ struct Options {
   // --- Receiver queue (not in vidgear) --------------------------------------------------------
   /// Frames the receiver holds for recv(). When full, patterns 0/1 stop acknowledging until the
   /// application catches up (the sender slows down, no frame is lost) unless keep_newest is set;
-  /// pattern 2 always drops the oldest frame.
-  std::size_t queue_size = 32;
+  /// pattern 2 always drops the oldest frame. Unset: 32 where the queue holds the sender back
+  /// (patterns 0/1), 1 where it drops (pattern 2, keep_newest), so that an application slower than
+  /// the stream is always handed the newest frame (see docs/library.md, "PUB/SUB freshness").
+  std::optional<std::size_t> queue_size{};
   /// Keep only the newest frames: when the queue is full, drop the oldest (lowest latency).
   bool keep_newest = false;
 
@@ -135,6 +137,15 @@ struct Options {
   /// a frame or two. 0 leaves the OS default (autotuning): use it, or a larger value, on links with a
   /// long round trip, where a small buffer caps the throughput (buffer / round-trip time).
   std::size_t pubsub_socket_buffer = 128 * 1024;
+  /// Pattern 2 sender: when no subscriber can take a frame yet (each is a frame behind: SNDHWM 1),
+  /// send() waits up to this long for one to catch up before it drops the frame, instead of
+  /// returning at once. A sender that produces frames faster than they can leave (a file read as
+  /// fast as possible, a raw stream on a slow link) is then paced by its subscribers instead of
+  /// spinning on frames it drops, which leaves the CPU to the ZeroMQ threads that move them. A
+  /// frame that waited leaves as soon as there is room, so it is not staler than one sent at once.
+  /// A camera never waits longer than this per frame, even with a subscriber that stopped reading.
+  /// 0: never wait (vidgear's PUB). Default 10 ms; measured effect in docs/library.md.
+  std::chrono::milliseconds pubsub_send_wait{10};
 };
 
 // vidgear's pyzmq knobs `flag`, `copy` and `track` are accepted by the parser (and checked for

@@ -30,7 +30,7 @@ FrameEncoder::FrameEncoder(const Options& o, bool lend_raw, net::BufferPool& poo
       pool_(pool),
       log_(std::move(log)) {}
 
-void FrameEncoder::encode(const cv::Mat& frame, PayloadFields f, zmq::message_t& payload) {
+EncodePlan FrameEncoder::plan(const cv::Mat& frame, PayloadFields f) {
   f.compression.reset();
   f.dtype.clear();
   f.shape.clear();
@@ -60,13 +60,21 @@ void FrameEncoder::encode(const cv::Mat& frame, PayloadFields f, zmq::message_t&
   }
 
   if (cs) {
-    auto jpeg = jpeg_encoder_.encode(frame, *cs, quality_, fastdct_);
-    payload = pool_.message(jpeg.size());
-    std::memcpy(payload.data(), jpeg.data(), jpeg.size());
+    JpegEncoder::check(frame, *cs);
     f.compression = wire::Compression{fastdct_, fastupsample_, *cs};
-    return;
+    return {cs};
   }
   describe(frame, f.dtype, f.shape);
+  return {};
+}
+
+void FrameEncoder::fill(const cv::Mat& frame, const EncodePlan& plan, zmq::message_t& payload) {
+  if (plan.jpeg) {
+    auto jpeg = jpeg_encoder_.encode(frame, *plan.jpeg, quality_, fastdct_);
+    payload = pool_.message(jpeg.size());
+    std::memcpy(payload.data(), jpeg.data(), jpeg.size());
+    return;
+  }
   const std::size_t size = frame.total() * frame.elemSize();
   if (frame.isContinuous() && frame.u != nullptr && lend_raw_) {
     // ZeroMQ borrows the matrix's buffer, kept alive by a reference, instead of copying it.
@@ -81,6 +89,11 @@ void FrameEncoder::encode(const cv::Mat& frame, PayloadFields f, zmq::message_t&
 
 FrameDecoder::FrameDecoder(const Options& o)
     : fastdct_(o.jpeg_compression_fastdct), fastupsample_(o.jpeg_compression_fastupsample), max_bytes_(o.max_frame_bytes) {}
+
+std::size_t FrameDecoder::peek(const wire::Compression& compression, const zmq::message_t& payload) {
+  return jpeg_decoder_.peek(static_cast<const std::uint8_t*>(payload.data()), payload.size(), compression.colorspace,
+                            max_bytes_);
+}
 
 cv::Mat FrameDecoder::decode(const std::optional<wire::Compression>& compression, const std::string& dtype,
                              const std::vector<std::int64_t>& shape, zmq::message_t&& payload) {

@@ -29,6 +29,11 @@ struct PayloadFields {
   std::vector<std::int64_t>& shape;               ///< raw: shape; empty when compressed
 };
 
+/// What encode() makes of a frame: a JPEG in this pixel order, or (nullopt) the raw array.
+struct EncodePlan {
+  std::optional<Colorspace> jpeg;
+};
+
 /// Encodes frames with one side's JPEG settings. Not thread-safe: one per sending thread.
 class FrameEncoder {
  public:
@@ -41,7 +46,15 @@ class FrameEncoder {
   /// colorspace; docs/jpeg.md), else raw. Writes the describing fields and the payload. Throws
   /// FrameError for a frame that cannot be sent as configured (empty, a colorspace that does not
   /// match its channels, a depth numpy has no name for).
-  void encode(const cv::Mat& frame, PayloadFields fields, zmq::message_t& payload);
+  void encode(const cv::Mat& frame, PayloadFields fields, zmq::message_t& payload) {
+    fill(frame, plan(frame, fields), payload);
+  }
+  /// encode() in two steps, so that a header can leave before the payload is made (and a frame
+  /// that no peer can take now is never encoded): plan() decides JPEG or raw, writes the
+  /// describing fields and throws whatever encode() would throw for the frame; fill() makes the
+  /// payload of a planned frame (it throws only when libjpeg-turbo or memory fail).
+  EncodePlan plan(const cv::Mat& frame, PayloadFields fields);
+  void fill(const cv::Mat& frame, const EncodePlan& plan, zmq::message_t& payload);
 
  private:
   bool jpeg_;
@@ -66,6 +79,9 @@ class FrameDecoder {
   /// than Options::max_frame_bytes (a JPEG: before it is decoded).
   cv::Mat decode(const std::optional<wire::Compression>& compression, const std::string& dtype,
                  const std::vector<std::int64_t>& shape, zmq::message_t&& payload);
+  /// A JPEG payload checked as decode() checks it before allocating, without decoding it: the
+  /// bytes its frame will take. Throws ProtocolError like decode().
+  std::size_t peek(const wire::Compression& compression, const zmq::message_t& payload);
 
  private:
   bool fastdct_, fastupsample_;

@@ -11,6 +11,7 @@
 
 #include <turbojpeg.h>
 
+#include "codec/frame_memory.hpp"
 #include "netgear/error.hpp"
 
 namespace netgear::codec {
@@ -102,9 +103,7 @@ JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
   return *this;
 }
 
-std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspace cs, int quality,
-                                                  bool fastdct) {
-  if (handle_ == nullptr) throw Error("JPEG: encode() on a moved-from encoder");
+void JpegEncoder::check(const cv::Mat& image, Colorspace cs) {
   const int want_channels = netgear::channels(cs);
   const int pf = pixel_format(cs);
   if (image.empty()) throw FrameError("JPEG: cannot encode an empty frame");
@@ -113,9 +112,6 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
     throw FrameError("JPEG: cannot encode a " + describe(image) + " frame as colorspace " +
                      std::string(netgear::to_string(cs)) + " (needs a 2-D CV_8UC" +
                      std::to_string(want_channels) + " frame)");
-  }
-  if (quality < 1 || quality > 100) {
-    throw Error("JPEG: quality must be 1..100, got " + std::to_string(quality));
   }
   if (image.cols > kMaxJpegDimension || image.rows > kMaxJpegDimension) {
     throw FrameError("JPEG: a " + describe(image) + " frame is larger than " + std::to_string(kMaxJpegDimension) +
@@ -126,6 +122,16 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
   if (image.step[0] > static_cast<std::size_t>(INT_MAX)) {
     throw FrameError("JPEG: frame rows too large to encode (" + describe(image) + ")");
   }
+}
+
+std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspace cs, int quality,
+                                                  bool fastdct) {
+  if (handle_ == nullptr) throw Error("JPEG: encode() on a moved-from encoder");
+  check(image, cs);
+  if (quality < 1 || quality > 100) {
+    throw Error("JPEG: quality must be 1..100, got " + std::to_string(quality));
+  }
+  const int pf = pixel_format(cs);
 
   const int subsamp = cs == Colorspace::GRAY ? TJSAMP_GRAY : TJSAMP_422;
   // tjBufSize is the worst case for this size; with TJFLAG_NOREALLOC tjCompress2 assumes exactly
@@ -177,9 +183,15 @@ JpegDecoder& JpegDecoder::operator=(JpegDecoder&& other) noexcept {
   return *this;
 }
 
-cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
-                            bool fastupsample, std::size_t max_bytes) {
-  if (handle_ == nullptr) throw Error("JPEG: decode() on a moved-from decoder");
+namespace {
+struct JpegShape {
+  int width = 0, height = 0, channels = 0;
+};
+
+// Everything decode() checks before it allocates: the peer controls the header.
+JpegShape check_header(void* handle, const std::uint8_t* data, std::size_t size, Colorspace cs,
+                              std::size_t max_bytes) {
+  if (handle == nullptr) throw Error("JPEG: decode() on a moved-from decoder");
   const int ch = netgear::channels(cs);
   const int pf = pixel_format(cs);
   if (ch == 0 || pf == TJPF_UNKNOWN) throw ProtocolError("JPEG: unknown colorspace to decode into");
@@ -188,11 +200,11 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
   }
   if (size > static_cast<std::size_t>(ULONG_MAX)) throw ProtocolError("JPEG: payload too large");
 
-  auto* tj = static_cast<tjhandle>(handle_);
+  auto* tj = static_cast<tjhandle>(handle);
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsamp,
                           &colorspace) != 0) {
-    throw ProtocolError("JPEG: bad header: " + tj_error(handle_));
+    throw ProtocolError("JPEG: bad header: " + tj_error(handle));
   }
   // Checked before allocating: the dimensions come from the peer.
   if (width <= 0 || height <= 0 || width > kMaxJpegDimension || height > kMaxJpegDimension) {
@@ -211,7 +223,23 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
                         std::to_string(ch) + " channels is larger than max_frame_bytes (" +
                         std::to_string(max_bytes) + "): not decoded");
   }
-  cv::Mat out(height, width, CV_8UC(ch));
+  return {width, height, ch};
+}
+
+}  // namespace
+
+std::size_t JpegDecoder::peek(const std::uint8_t* data, std::size_t size, Colorspace cs, std::size_t max_bytes) {
+  const JpegShape s = check_header(handle_, data, size, cs, max_bytes);
+  return static_cast<std::size_t>(s.width) * static_cast<std::size_t>(s.height) * static_cast<std::size_t>(s.channels);
+}
+
+cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
+                            bool fastupsample, std::size_t max_bytes) {
+  const JpegShape shape = check_header(handle_, data, size, cs, max_bytes);
+  const int width = shape.width, height = shape.height, ch = shape.channels;
+  const int pf = pixel_format(cs);
+  auto* tj = static_cast<tjhandle>(handle_);
+  cv::Mat out = recycled_mat(height, width, CV_8UC(ch));
   // libjpeg treats a truncated or damaged stream as a mere warning and pads the picture with
   // grey. TurboJPEG 2.1 still returns -1 for it, but only after decoding the whole frame;
   // STOPONWARNING makes it give up at the first problem, so a bad frame costs little to drop.

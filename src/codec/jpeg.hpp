@@ -38,6 +38,9 @@ class JpegEncoder {
   /// netgear::Error when libjpeg-turbo fails.
   std::span<const std::uint8_t> encode(const cv::Mat& image, Colorspace cs, int quality,
                                        bool fastdct);
+  /// Throws the FrameError encode() would throw for `image` as `cs`, without encoding (a sender
+  /// checks a frame before its header leaves).
+  static void check(const cv::Mat& image, Colorspace cs);
 
  private:
   void* handle_ = nullptr;           // tjhandle
@@ -61,6 +64,9 @@ class JpegDecoder {
   /// before allocating); the caller drops such a frame.
   cv::Mat decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
                  bool fastupsample, std::size_t max_bytes = SIZE_MAX);
+  /// The checks decode() makes before it allocates (the header, the dimensions, the size in
+  /// `cs`), without decoding: the bytes the decoded frame will take. Throws like decode().
+  std::size_t peek(const std::uint8_t* data, std::size_t size, Colorspace cs, std::size_t max_bytes = SIZE_MAX);
 
  private:
   void* handle_ = nullptr;  // tjhandle

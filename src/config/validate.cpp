@@ -60,8 +60,8 @@ std::optional<Problem> first_problem(const Options& o) {
   if (topology < 0 || topology > 2) {
     return Problem{"multiserver_mode", "topology " + std::to_string(topology), "a Topology value"};
   }
-  if (o.queue_size < 1 || o.queue_size > kMaxQueue) {
-    return Problem{"queue_size", std::to_string(o.queue_size), "an integer from 1 to " + std::to_string(kMaxQueue)};
+  if (o.queue_size && (*o.queue_size < 1 || *o.queue_size > kMaxQueue)) {
+    return Problem{"queue_size", std::to_string(*o.queue_size), "an integer from 1 to " + std::to_string(kMaxQueue)};
   }
   // Memory limits: at least a header's worth (a frame header is some 150 bytes), at most 2^50 so
   // that the queue's byte count (16 per header byte) and ZeroMQ's int64 cannot overflow.
@@ -85,6 +85,10 @@ std::optional<Problem> first_problem(const Options& o) {
         return Problem{"ssh_tunnel_mode", "'" + o.ssh_tunnel->server + "'", *why};
       }
     }
+  }
+  if (o.pubsub_send_wait.count() < 0 || o.pubsub_send_wait > kMaxTime) {
+    return Problem{"pubsub_send_wait", seconds_text(o.pubsub_send_wait),
+                   "a number of seconds from 0 (never wait) to " + seconds_text(kMaxTime)};
   }
   if (o.pubsub_socket_buffer > kMaxSocketBuffer) {
     return Problem{"pubsub_socket_buffer", std::to_string(o.pubsub_socket_buffer),

@@ -9,7 +9,7 @@ void FrameQueue::pop_front() {
   frames_.pop_front();
 }
 
-std::uint64_t FrameQueue::push(Frame frame, std::size_t cost) {
+std::uint64_t FrameQueue::push(Pending frame, std::size_t cost) {
   std::unique_lock lk(mu_);
   if (!fits(cost)) {
     if (drop_oldest_) {
@@ -24,7 +24,7 @@ std::uint64_t FrameQueue::push(Frame frame, std::size_t cost) {
       if (stopping_) return 0;
     }
   }
-  const std::uint64_t id = frame.id = ++queued_;
+  const std::uint64_t id = frame.frame.id = ++queued_;
   frames_.push_back(Entry{std::move(frame), cost});
   bytes_ += cost;
   peak_bytes_ = std::max(peak_bytes_, bytes_);
@@ -32,7 +32,7 @@ std::uint64_t FrameQueue::push(Frame frame, std::size_t cost) {
   return id;
 }
 
-std::optional<Frame> FrameQueue::pop(std::optional<std::chrono::milliseconds> timeout) {
+std::optional<Pending> FrameQueue::pop(std::optional<std::chrono::milliseconds> timeout) {
   std::unique_lock lk(mu_);
   auto ready = [&] { return !frames_.empty() || reason_ != EndReason::None; };
   if (timeout) {
@@ -41,7 +41,7 @@ std::optional<Frame> FrameQueue::pop(std::optional<std::chrono::milliseconds> ti
     not_empty_.wait(lk, ready);
   }
   if (!frames_.empty()) {
-    Frame f = std::move(frames_.front().frame);
+    Pending f = std::move(frames_.front().frame);
     pop_front();
     not_full_.notify_one();
     return f;

@@ -16,9 +16,21 @@
 #include <mutex>
 #include <optional>
 
+#include <zmq.hpp>
+
 #include "netgear/netgear.hpp"
+#include "wire/header.hpp"
 
 namespace netgear::engine {
+
+/// A frame on its way to recv(): decoded, or (`jpeg` set) a JPEG payload that recv() decodes in
+/// the application's thread. Dropping queues hold their JPEG frames so: a frame that is dropped is
+/// never decoded, and the receiving thread, which only reads, keeps up with the wire.
+struct Pending {
+  Frame frame;                             ///< frame.image empty while `jpeg` is set
+  std::optional<wire::Compression> jpeg;   ///< how to decode `payload`
+  zmq::message_t payload;                  ///< the JPEG, while not decoded
+};
 
 class FrameQueue {
  public:
@@ -28,10 +40,10 @@ class FrameQueue {
   /// Queues a frame that costs `cost` bytes of the budget, numbering it (Frame::id); when it does
   /// not fit, drops the oldest frames or waits for room. Returns the frame's id, or 0 when stop()
   /// ended the wait (the frame is not queued).
-  std::uint64_t push(Frame frame, std::size_t cost);
+  std::uint64_t push(Pending frame, std::size_t cost);
   /// The next frame, waiting up to `timeout` (nullopt: for ever). nullopt when none came in time
   /// or the stream ended with the queue empty; then rethrows the error the stream ended with.
-  std::optional<Frame> pop(std::optional<std::chrono::milliseconds> timeout);
+  std::optional<Pending> pop(std::optional<std::chrono::milliseconds> timeout);
 
   /// Ends the stream (the first reason wins); frames already queued are still handed out.
   void end(EndReason reason, std::exception_ptr error = nullptr);
@@ -57,7 +69,7 @@ class FrameQueue {
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
   struct Entry {
-    Frame frame;
+    Pending frame;
     std::size_t cost;
   };
   std::deque<Entry> frames_;

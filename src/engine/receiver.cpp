@@ -1,5 +1,7 @@
 #include "engine/receiver.hpp"
 
+#include <cstdlib>
+
 #include <zmq_addon.hpp>
 
 #include "engine/errors.hpp"
@@ -13,6 +15,14 @@ namespace netgear::engine {
 namespace {
 
 bool is_term(const zmq::error_t& e) { return e.num() == ETERM; }
+
+// Whether the queue drops the oldest frame when full (else it holds the sender back).
+bool dropping(const Config& c) { return c.pattern == Pattern::PubSub || c.options.keep_newest; }
+
+// Options::queue_size when unset: a queue that holds the sender back smooths out an application
+// that is slow now and then; one that drops hands the application the newest frame.
+constexpr std::size_t kHoldingQueue = 32;
+constexpr std::size_t kDroppingQueue = 1;
 
 }  // namespace
 
@@ -28,8 +38,10 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       decoder_(config.options),
       max_header_size_(config.options.max_header_size),
       exact_(config.options.bidirectional_mode && config.options.return_pairing == ReturnPairing::Exact),
-      queue_(config.options.queue_size, config.options.queue_bytes,
-             config.pattern == Pattern::PubSub || config.options.keep_newest) {
+      lazy_(dropping(config) && !exact_),
+      lazy_decoder_(config.options),
+      queue_(config.options.queue_size.value_or(dropping(config) ? kDroppingQueue : kHoldingQueue),
+             config.options.queue_bytes, dropping(config)) {
   // A multi-client receiver replies with data in every case, its port first (vidgear's format).
   const bool multiclient = config_.options.topology == Topology::MultiClient;
   if (config_.options.bidirectional_mode || multiclient) {
@@ -42,6 +54,11 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
     policy_ = std::make_unique<AckReply>(device_id_);
   }
   if (config_.options.secure_mode != SecureMode::Off) security::report_handshake_failures(link_, log_, "receiver");
+  if (config_.pattern == Pattern::PubSub && config_.protocol == Protocol::Tcp && config_.options.pubsub_socket_buffer > 0) {
+    std::vector<int> ports;
+    for (const auto& e : endpoints_) ports.push_back(std::atoi(e.substr(e.rfind(':') + 1).c_str()));
+    buffer_.emplace(config_.options.pubsub_socket_buffer, std::move(ports));
+  }
   if (exact_) answers_ = std::make_unique<Answers>(config_.options.answer_timeout.value_or(config_.options.request_timeout / 2));
   log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
   thread_ = std::thread([this] { run(); });
@@ -101,7 +118,14 @@ void Receiver::serve() {
       continue;
     }
     parts.clear();
-    if (!zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait)) continue;
+    const bool got = zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait).has_value();
+    if (buffer_) {
+      std::size_t size = 0;
+      for (const auto& p : parts) size += p.size();
+      buffer_->saw(size);
+      buffer_->apply(link_.connections());
+    }
+    if (!got) continue;
     budget.success();
     if (!on_message(parts)) return;
   }
@@ -208,28 +232,59 @@ bool Receiver::on_message(std::vector<zmq::message_t>& parts) {
   if (!problem.empty()) return true;
 
   const std::size_t bytes = parts[0].size() + parts[1].size();
-  Frame frame;
+  Pending pending;
+  std::size_t pixels = 0;  // bytes of the decoded frame
   try {
-    frame.image = decoder_.decode(header.compression, header.dtype, header.shape, std::move(parts[1]));
+    if (lazy_ && header.compression) {
+      pixels = decoder_.peek(*header.compression, parts[1]);  // checked now, decoded by recv()
+      pending.jpeg = header.compression;
+      pending.payload = std::move(parts[1]);
+    } else {
+      Frame& f = pending.frame;
+      f.image = decoder_.decode(header.compression, header.dtype, header.shape, std::move(parts[1]));
+      pixels = f.image.total() * f.image.elemSize();
+    }
   } catch (const ProtocolError& e) {
     drop(e.what());
     if (exact_) reply(nullptr);  // exact_ implies patterns 0/1 (validate(): bidirectional)
     return true;
   }
-  frame.message = std::move(header.message);
+  pending.frame.message = std::move(header.message);
   senders_->received(peer, bytes);
-  frame.peer = std::move(peer);
+  pending.frame.peer = std::move(peer);
   bytes_ += bytes;
-  // What the frame holds: its pixels (a raw frame: the message they are in) and its message,
-  // which as a parsed JSON value takes at most about 16 bytes per byte of its text.
-  const std::size_t cost = frame.image.total() * frame.image.elemSize() + 16 * parts[0].size();
-  const std::uint64_t id = queue_.push(std::move(frame), cost);
+  // What the frame holds: its pixels (a raw frame: the message they are in; a JPEG waiting to be
+  // decoded: what it will take) and its message, which as a parsed JSON value takes at most about
+  // 16 bytes per byte of its text.
+  const std::size_t cost = pixels + 16 * parts[0].size();
+  const std::uint64_t id = queue_.push(std::move(pending), cost);
   if (exact_ && id != 0) {  // id 0: close() stopped the queue
     const std::optional<EncodedReply> answer = answers_->await(id);
     if (!answer) ++answers_late_;
     reply(answer ? &*answer : nullptr);
   }
   return true;
+}
+
+std::optional<Frame> Receiver::recv(std::optional<std::chrono::milliseconds> timeout) {
+  const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout : std::chrono::steady_clock::time_point{};
+  for (;;) {
+    std::optional<std::chrono::milliseconds> left;
+    if (timeout) {
+      left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        deadline - std::chrono::steady_clock::now()));
+    }
+    std::optional<Pending> p = queue_.pop(left);
+    if (!p) return std::nullopt;
+    if (!p->jpeg) return std::move(p->frame);
+    try {
+      std::lock_guard lk(lazy_mu_);
+      p->frame.image = lazy_decoder_.decode(p->jpeg, {}, {}, std::move(p->payload));
+      return std::move(p->frame);
+    } catch (const ProtocolError& e) {
+      drop(e.what());  // the header was fine, the data was not; the next frame may be
+    }
+  }
 }
 
 void Receiver::reply(const EncodedReply* answer) {

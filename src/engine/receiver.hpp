@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "link/link.hpp"
 #include "link/retry_budget.hpp"
 #include "net/context.hpp"
+#include "net/receive_buffer.hpp"
 #include "net/socket_spec.hpp"
 #include "netgear/netgear.hpp"
 #include "wire/header.hpp"
@@ -38,7 +40,9 @@ class Receiver {
   Receiver(const Config& config, std::shared_ptr<spdlog::logger> log);
   ~Receiver() { close(); }
 
-  std::optional<Frame> recv(std::optional<std::chrono::milliseconds> timeout) { return queue_.pop(timeout); }
+  /// The next frame (a JPEG that waited undecoded is decoded here, in the caller's thread; one
+  /// that turns out corrupt is dropped and the next one taken, within the same time-out).
+  std::optional<Frame> recv(std::optional<std::chrono::milliseconds> timeout);
   bool end_of_stream() const { return queue_.drained(); }
   EndReason end_reason() const { return queue_.reason(); }
   void close() noexcept;
@@ -86,8 +90,14 @@ class Receiver {
   codec::FrameDecoder decoder_;
   const std::size_t max_header_size_;  // Options::max_header_size
   const bool exact_;                     // exact pairing: reply after the application's answer
+  // Dropping queues (pattern 2, keep_newest) hold JPEG frames undecoded; recv() decodes them with
+  // its own decoder (recv() may be called from several threads: one at a time decodes).
+  const bool lazy_;
+  std::mutex lazy_mu_;
+  codec::FrameDecoder lazy_decoder_;  // guarded by lazy_mu_
   wire::FrameHeader header_;             // decoded into again for every message (buffers reused)
   std::vector<zmq::message_t> replies_;  // reply parts, reused
+  std::optional<net::ReceiveBuffer> buffer_;  // pattern 2 over tcp: each connection's SO_RCVBUF
   FrameQueue queue_;
   std::atomic<bool> closing_{false};
   std::atomic<bool> exited_{false};     // the receiving thread has closed its socket and is leaving

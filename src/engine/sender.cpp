@@ -73,19 +73,21 @@ std::vector<std::string> Sender::endpoints() const {
   return out;
 }
 
-void Sender::encode(const cv::Mat& frame, const json& message) {
-  encoder_.encode(frame, {header_.compression, header_.dtype, header_.shape}, out_.payload);
+codec::EncodePlan Sender::describe(const cv::Mat& frame, const json& message) {
+  const codec::EncodePlan plan = encoder_.plan(frame, {header_.compression, header_.dtype, header_.shape});
   try {
     wire::encode_frame_header(out_.header, header_, message);  // the message is written, not copied
   } catch (const Error& e) {
     throw FrameError(std::string("the message cannot be sent: ") + e.what());
   }
+  return plan;
 }
 
 SendResult Sender::send(const cv::Mat& frame, const json& message) {
   if (closed_) throw ClosedError("send() called after close()");
-  encode(frame, message);
-  if (!traits_.acknowledged) return publish();
+  const codec::EncodePlan plan = describe(frame, message);
+  if (!traits_.acknowledged) return publish(frame, plan);
+  encoder_.fill(frame, plan, out_.payload);
   return multi_ ? request_any() : request(*peers_.front());
 }
 
@@ -104,14 +106,14 @@ void Sender::count(Peer& peer, bool delivered, std::size_t bytes) {
   s.last_seen = now;
 }
 
-SendResult Sender::publish() {
-  // PUB never blocks: with SNDHWM 1 a frame that a slow subscriber cannot take is refused
-  // (XPUB_NODROP) and dropped here, for that subscriber only. Once the first part is in, the
-  // second always fits. Several clients share the payload's bytes (zmq_msg_copy counts
-  // references); the last one takes the message itself.
-  const std::size_t bytes = out_.header.size() + out_.payload.size();
-  for (std::size_t i = 0; i < peers_.size(); ++i) {
-    Peer& peer = *peers_[i];
+SendResult Sender::publish(const cv::Mat& frame, const codec::EncodePlan& plan) {
+  // PUB never blocks: with SNDHWM 1 a subscriber that is behind refuses the frame's first part
+  // (XPUB_NODROP) and the frame is dropped for it here. The header goes first, so a frame that no
+  // subscriber can take is never encoded or copied: a sender faster than its subscribers spends
+  // its CPU on the frames that leave. Once the first part is in, the second always fits.
+  takers_.clear();
+  for (const auto& p : peers_) {
+    Peer& peer = *p;
     if (secure_) retry_refused(peer);
     zmq::socket_t& s = peer.link.socket();
     bool taken = s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
@@ -122,19 +124,67 @@ SendResult Sender::publish() {
       taken = s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
     }
     if (taken) {
-      if (i + 1 < peers_.size()) {
-        zmq::message_t shared;
-        shared.copy(out_.payload);
-        s.send(shared, zmq::send_flags::dontwait);
-      } else {
-        s.send(out_.payload, zmq::send_flags::dontwait);
-      }
+      takers_.push_back(&peer);
+    } else {
+      count(peer, false, 0);
     }
-    count(peer, taken, bytes);
+  }
+  if (takers_.empty()) wait_for_room();
+  if (takers_.empty()) {
+    ++dropped_;
+    return {};
+  }
+  try {
+    encoder_.fill(frame, plan, out_.payload);
+  } catch (...) {
+    // The headers are out: end each message with an empty payload, which receivers drop as
+    // malformed, rather than leave the sockets in the middle of one.
+    for (Peer* peer : takers_) (void)peer->link.socket().send(zmq::message_t(), zmq::send_flags::dontwait);
+    throw;
+  }
+  // Several clients share the payload's bytes (zmq_msg_copy counts references); the last one
+  // takes the message itself.
+  const std::size_t bytes = out_.header.size() + out_.payload.size();
+  for (std::size_t i = 0; i < takers_.size(); ++i) {
+    zmq::socket_t& s = takers_[i]->link.socket();
+    if (i + 1 < takers_.size()) {
+      zmq::message_t shared;
+      shared.copy(out_.payload);
+      s.send(shared, zmq::send_flags::dontwait);
+    } else {
+      s.send(out_.payload, zmq::send_flags::dontwait);
+    }
+    count(*takers_[i], true, bytes);
   }
   ++frames_;
   bytes_ += bytes;
   return {};
+}
+
+void Sender::wait_for_room() {
+  // A blocking send on a socket with XPUB_NODROP waits (up to SNDTIMEO) for the pipe to have room
+  // again; polling for POLLOUT cannot, a PUB socket always reports it. With several subscribers
+  // (multi-client) they are asked in turn, a millisecond each, and the first that takes it ends
+  // the wait: the others were behind, and get the next frame.
+  const auto wait = config_.options.pubsub_send_wait;
+  if (wait.count() <= 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const std::chrono::milliseconds slice = peers_.size() == 1 ? wait : std::chrono::milliseconds(1);
+  do {
+    for (const auto& p : peers_) {
+      zmq::socket_t& s = p->link.socket();
+      s.set(zmq::sockopt::sndtimeo, static_cast<int>(slice.count()));
+      try {
+        if (s.send(zmq::buffer(out_.header), zmq::send_flags::sndmore).has_value()) {
+          takers_.push_back(p.get());
+          return;
+        }
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) return;  // a signal ends the wait (the frame is dropped), as a time-out would
+        throw;
+      }
+    }
+  } while (std::chrono::steady_clock::now() < deadline);
 }
 
 void Sender::retry_refused(Peer& peer) {
@@ -357,6 +407,7 @@ Stats Sender::stats() const {
   s.frames = frames_;
   s.bytes = bytes_;
   s.frames_lost = lost_;
+  s.frames_dropped = dropped_;
   s.malformed_replies = malformed_replies_;
   for (const auto& p : peers_) {
     s.reconnects += p->link.reopens();

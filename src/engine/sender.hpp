@@ -60,8 +60,14 @@ class Sender {
     std::optional<std::chrono::steady_clock::time_point> refused_at;  // secure PUB: key refused then
   };
 
-  void encode(const cv::Mat& frame, const json& message);
-  SendResult publish();
+  /// Writes the frame's header (decides JPEG or raw, checks the frame); the payload is not made.
+  codec::EncodePlan describe(const cv::Mat& frame, const json& message);
+  /// Pattern 2: the header to every peer that can take a frame now, then, if any took it, the
+  /// payload, made once.
+  SendResult publish(const cv::Mat& frame, const codec::EncodePlan& plan);
+  /// Pattern 2, no subscriber could take the header: waits up to pubsub_send_wait for one that can
+  /// and sends it the header (it is then in takers_).
+  void wait_for_room();
   /// Secure PUB: re-opens a link whose key the receiver refused, request_timeout later.
   void retry_refused(Peer& peer);
   /// The primary modes: the one receiver, Lazy Pirate with its retry budget.
@@ -91,9 +97,10 @@ class Sender {
   wire::FrameHeader header_;          // reused for every frame
   link::OutMessage out_;              // the encoded frame, reused
   std::vector<zmq::message_t> reply_;  // the last reply's parts, reused
+  std::vector<Peer*> takers_;          // pattern 2: the peers that took this frame's header, reused
   bool closed_ = false;
 
-  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, malformed_replies_{0};
+  std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, malformed_replies_{0}, dropped_{0};
 };
 
 }  // namespace netgear::engine

@@ -24,6 +24,7 @@ void Link::reopen(std::chrono::milliseconds bind_patience) {
   monitor_.stop();
   net::close_now(socket_);
   pending_ = {};
+  connections_.clear();
   // A bound ipc socket's file stays after close (libzmq 4.3 does not unlink it): open_socket
   // waits, within bind_patience, until nothing listens on it any more, then binds over it.
   open(bind_patience);
@@ -38,6 +39,8 @@ void Link::close() noexcept {
 void Link::absorb(const net::Monitor::Events& e) {
   net::Monitor::add(pending_, e);
   net::Monitor::add(totals_, e);
+  for (const int fd : e.opened_fds) connections_.insert(fd);
+  for (const int fd : e.closed_fds) connections_.erase(fd);
   if (e.handshake_failed > 0 && on_failure_) on_failure_(e);
 }
 

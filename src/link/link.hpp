@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ class Link {
   /// Every event seen on this link's sockets since it was made (re-opens included), as read so
   /// far by await() and events(): secure mode tells a failed handshake from a silent peer by them.
   const net::Monitor::Events& totals() const noexcept { return totals_; }
+  /// The descriptors of the current socket's live connections, as its monitor reported them so
+  /// far (await() and events() read the reports): for socket options ZeroMQ has no per-connection
+  /// setting for (net::ReceiveBuffer). ZeroMQ owns and closes them.
+  const std::set<int>& connections() const noexcept { return connections_; }
   /// Called (by the thread using the link) with each batch of events that has a failed handshake.
   void on_handshake_failure(std::function<void(const net::Monitor::Events&)> f) { on_failure_ = std::move(f); }
 
@@ -67,6 +72,7 @@ class Link {
   net::Monitor monitor_;  // declared after socket_: stopped before the socket closes
   net::Monitor::Events pending_;  // events read while waiting, not yet handed out by events()
   net::Monitor::Events totals_;   // every event read
+  std::set<int> connections_;     // live connection descriptors of socket_
   std::function<void(const net::Monitor::Events&)> on_failure_;
   std::atomic<std::uint64_t> reopens_{0};  // read by stats() from any thread
 };

@@ -105,9 +105,19 @@ Monitor::Events Monitor::drain() {
       std::memcpy(&value, static_cast<const char*>(event[0].data()) + sizeof id, sizeof value);
     }
     switch (id) {
-      case ZMQ_EVENT_DISCONNECTED: ++out.disconnected; break;
-      case ZMQ_EVENT_ACCEPTED: ++out.accepted; break;
-      case ZMQ_EVENT_CONNECTED: ++out.connected; break;
+      // The value of these three is the connection's descriptor.
+      case ZMQ_EVENT_DISCONNECTED:
+        ++out.disconnected;
+        out.closed_fds.push_back(static_cast<int>(value));
+        break;
+      case ZMQ_EVENT_ACCEPTED:
+        ++out.accepted;
+        out.opened_fds.push_back(static_cast<int>(value));
+        break;
+      case ZMQ_EVENT_CONNECTED:
+        ++out.connected;
+        out.opened_fds.push_back(static_cast<int>(value));
+        break;
       case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: ++out.handshake_succeeded; break;
       case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: ++out.auth_failed; [[fallthrough]];
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:

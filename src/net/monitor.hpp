@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -22,8 +23,11 @@ class Monitor {
     int handshake_succeeded = 0;  ///< handshakes that completed
     int auth_failed = 0;        ///< of handshake_failed: refused by authentication (a ZAP denial)
     std::string failure;        ///< the last failed handshake, in words (empty when none)
+    /// The descriptors of the connections opened (accepted or connected) and closed in this batch,
+    /// in order. Not added up by add(): Link keeps the live set.
+    std::vector<int> opened_fds, closed_fds;
   };
-  /// Adds `e` to `to` (the last failure's text wins).
+  /// Adds `e` to `to` (the last failure's text wins; the descriptor lists are not copied).
   static void add(Events& to, const Events& e);
 
   Monitor() = default;

@@ -63,9 +63,10 @@ SocketSpec socket_spec(const Config& c) {
       // pipe usable: a dropping PUB sets a full pipe aside and then silently drops everything sent
       // to it, the termination message included, until it learns there is room again.
       if (!rx) s.set(ZMQ_XPUB_NODROP, 1);
-      if (c.options.pubsub_socket_buffer > 0) {
+      if (c.options.pubsub_socket_buffer > 0 && !(rx && c.protocol == Protocol::Tcp)) {
         // Bounds the frames waiting in the kernel (Options::pubsub_socket_buffer; validate()
-        // keeps it within an int).
+        // keeps it within an int). A tcp subscriber sets it on each connection instead, and lets
+        // it follow the frames' size (net::ReceiveBuffer).
         s.set(rx ? ZMQ_RCVBUF : ZMQ_SNDBUF, static_cast<int>(c.options.pubsub_socket_buffer));
       }
       if (rx) s.set(ZMQ_SUBSCRIBE, std::string_view());
