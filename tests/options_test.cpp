@@ -41,6 +41,21 @@ TEST(Options, ParseFromJson) {
   EXPECT_THROW(parse_options(nlohmann::json::parse(R"({"pubsub_socket_buffer": -1})")), OptionError);
 }
 
+TEST(Options, PubSubSendWaitAndTheQueueSizeDefault) {
+  EXPECT_EQ(Options{}.pubsub_send_wait, std::chrono::milliseconds(10));
+  EXPECT_FALSE(Options{}.queue_size) << "unset: 32 or 1 by whether the queue drops";
+  auto o = parse_options(nlohmann::json::parse(R"({"pubsub_send_wait": 0.05})"));
+  EXPECT_EQ(o.pubsub_send_wait, std::chrono::milliseconds(50));
+  o = parse_options(nlohmann::json::parse(R"({"pubsub_send_wait": 0})"));
+  EXPECT_EQ(o.pubsub_send_wait, std::chrono::milliseconds(0));
+  try {
+    parse_options(nlohmann::json::parse(R"({"pubsub_send_wait": -1})"));
+    FAIL() << "a negative wait was accepted";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.option(), "pubsub_send_wait");
+  }
+}
+
 TEST(Options, ParseFromText) {
   auto o = parse_options(std::map<std::string, std::string>{
       {"jpeg_compression", "false"}, {"max_retries", "0"}, {"request_timeout", "1.5"}, {"custom_cert_location", "123"}});
