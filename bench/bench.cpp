@@ -272,6 +272,13 @@ struct CaseResult {
   std::size_t payload_bytes = 0;      // raw size, or the mean JPEG size
   ZmqResult zmq;                      // bare libzmq with payload_bytes messages
   std::optional<JpegBaseline> codec;  // JPEG cases: bare TurboJPEG on the same frames
+  // JPEG cases of patterns 0/1: bare libzmq ping-pong of the same messages with the sender busy
+  // for the encode time before each message and the receiver for the decode time after each
+  // acknowledgement: the synchronous pipeline on this machine's CPUs, ZeroMQ's threads included.
+  std::optional<ZmqResult> sync;
+  // The same JPEG cases of patterns 0/1 with pipelined_send on the sender (opt-in).
+  std::optional<PairOutcome> pipelined;
+  double pipelined_fps() const { return pipelined && pipelined->ok ? pipelined->result.value("fps", 0.0) : 0.0; }
   std::optional<PairOutcome> paced;   // the latency case, again at a fixed, sustainable rate
   // The PUB/SUB freshness case: again with an application busy 5 ms per frame; its result has the
   // frames' ages in frame periods (age_p50, age_p99, age_max: see with_ages()).
@@ -354,11 +361,14 @@ struct Target {
 };
 
 ZmqResult run_zmq(const Settings& s, const std::string& exe, const std::string& transport,
-                  const std::string& mode, std::size_t bytes, int& ipc_counter, std::size_t sockbuf = 0) {
+                  const std::string& mode, std::size_t bytes, int& ipc_counter, std::size_t sockbuf = 0,
+                  int send_work_us = 0, int recv_work_us = 0) {
   ZmqResult z{transport, mode, bytes, {}};
   const std::string path = ipc_base(++ipc_counter) + ".zmq";
   const std::vector<std::string> common = {"--mode",        mode,
                                            "--sockbuf",     std::to_string(sockbuf),
+                                           "--send-work-us", std::to_string(send_work_us),
+                                           "--work-us",     std::to_string(recv_work_us),
                                            "--transport",   transport,
                                            "--size",        std::to_string(bytes),
                                            "--ring",        std::to_string(s.ring),
@@ -378,7 +388,7 @@ ZmqResult run_zmq(const Settings& s, const std::string& exe, const std::string& 
 
 PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, const std::string& transport,
                         FrameSize size, bool jpeg, int& ipc_counter, int interval_us = 0,
-                        const std::string& ret = "none", int work_us = 0) {
+                        const std::string& ret = "none", int work_us = 0, const std::string& tx_options = "") {
   const std::string address = ipc_base(++ipc_counter);
   std::vector<std::string> common = {"--pattern",     std::to_string(pattern),
                                      "--transport",   transport,
@@ -398,6 +408,10 @@ PairOutcome run_netgear(const Settings& s, const std::string& exe, int pattern, 
     std::vector<std::string> tx = {kPeerCommand, "--role", "send", "--port", port};
     tx.insert(tx.end(), common.begin(), common.end());
     tx.insert(tx.end(), pace.begin(), pace.end());
+    if (!tx_options.empty()) {
+      tx.push_back("--options");
+      tx.push_back(tx_options);
+    }
     return tx;
   });
   ::unlink((address + ":0").c_str());
@@ -784,6 +798,13 @@ json case_json(const CaseResult& c) {
   j["ratio"] = c.ratio;
   j["payload_bytes"] = c.payload_bytes;
   j["zmq_fps"] = c.zmq.fps();
+  if (c.sync) j["sync_fps"] = c.sync->fps();
+  if (c.pipelined && c.pipelined->ok) {
+    j["pipelined"] = {{"fps", c.pipelined_fps()},
+                      {"p50_ms", c.pipelined->result.value("p50_ms", 0.0)},
+                      {"p99_ms", c.pipelined->result.value("p99_ms", 0.0)},
+                      {"ratio", c.bound_fps > 0 ? c.pipelined_fps() / c.bound_fps : 0.0}};
+  }
   if (c.codec) {
     j["pipeline_fps"] = c.codec->pipeline_fps();
     j["serial_fps"] = c.codec->serial_fps();
@@ -832,12 +853,29 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
     os << line;
   }
 
+  bool any_pipelined = false;
+  for (const auto& c : cases) any_pipelined = any_pipelined || c.pipelined_fps() > 0;
+  if (any_pipelined) {
+    os << "\nThe same cases with pipelined_send on the sender (opt-in: send() returns once the frame left; the\n"
+          "next call settles its acknowledgement, so encoding overlaps the round trip):\n";
+    for (const auto& c : cases) {
+      if (c.pipelined_fps() <= 0) continue;
+      const json& r = c.pipelined->result;
+      std::snprintf(line, sizeof line, "%-28s %8.1f %8.1f %7.2f %7.2f %9.1f  %-13s %6.2f\n",
+                    (c.name() + "/pipe").c_str(), c.pipelined_fps(), r.value("mbps", 0.0), r.value("p50_ms", 0.0),
+                    r.value("p99_ms", 0.0), c.bound_fps, c.bound_kind.c_str(),
+                    c.bound_fps > 0 ? c.pipelined_fps() / c.bound_fps : 0.0);
+      os << line;
+    }
+  }
+
   os << "\nBaselines, measured right before each case:\n"
         "  libzmq: bare PAIR, two processes, one-part messages of the case's payload size, sent from as\n"
         "          many distinct buffers as NetGear's frame ring; pingpong = one 35-byte ack per message\n"
         "          (bound of patterns 0/1), stream = no ack, HWM 8, the better of the OS default socket\n"
         "          buffers and buffers of one message (bound of pattern 2); p50 = one-way latency\n"
-        "          (pingpong only)\n"
+        "          (pingpong only); sync (JPEG, patterns 0/1) = pingpong with the encode time as busy work\n"
+        "          before each message and the decode time after each acknowledgement\n"
         "  TurboJPEG: tjCompress2 4:2:2 q90 fast DCT / tjDecompress2 fast DCT of the same frames, in one\n"
         "          process; pipeline = 1000/max(enc, dec), serial = 1000/(enc + dec) (enc, dec: means),\n"
         "          concur = measured rate with an encoding and a decoding thread running at once\n";
@@ -866,6 +904,12 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
     }
     std::snprintf(line, sizeof line, "%-28s %s%s\n", c.name().c_str(), zpart.c_str(), jpart.c_str());
     os << line;
+    if (c.sync && c.sync->run.ok) {
+      std::snprintf(line, sizeof line, "%-28s %-8s %8zu %9.1f %8.1f %7.3f   (ping-pong, busy enc before / dec after)\n", "",
+                    "sync", c.sync->bytes, c.sync->fps(), c.sync->run.result.value("mbps", 0.0),
+                    c.sync->run.result.value("p50_ms", 0.0));
+      os << line;
+    }
   }
 
   os << "\nCPU time per frame, ms (whole process, all threads; sender: per send() call): NetGear vs the "
@@ -1027,6 +1071,16 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
                  fmt("%.3f", t.value) + " (encoder and decoder threads measured running at once: " +
                  fmt("%.1f", c->codec->concurrent_fps) + " fps, ratio " +
                  fmt("%.3f", c->codec->concurrent_fps > 0 ? c->fps() / c->codec->concurrent_fps : 0.0) + ")";
+      if (c->sync && c->sync->fps() > 0) {
+        t.detail += "; bare libzmq ping-pong with the codec's times as busy work on each side (the synchronous "
+                    "pipeline with ZeroMQ's threads on these CPUs): " +
+                    fmt("%.1f", c->sync->fps()) + " msgs/s = " + fmt("%.3f", c->sync->fps() / c->codec->pipeline_fps()) +
+                    " x pipeline; NetGear / it = " + fmt("%.3f", c->fps() / c->sync->fps());
+      }
+      if (c->pipelined_fps() > 0) {
+        t.detail += "; with pipelined_send (opt-in): " + fmt("%.1f", c->pipelined_fps()) + " fps = " +
+                    fmt("%.3f", c->pipelined_fps() / c->codec->pipeline_fps()) + " x pipeline";
+      }
     }
     targets.push_back(t);
   }
@@ -1128,7 +1182,8 @@ int run_bench(const BenchOptions& o) {
           progress("case " + std::to_string(cases.size() + 1) + "/" + std::to_string(total) + " " + c.name());
           if (jpeg) c.codec = measure_jpeg(size, rings[size.str()], s.codec);
           // Bound and case alternate, round after round, so that both see the same machine.
-          std::vector<PairOutcome> zmq_rounds, rounds;
+          std::vector<PairOutcome> zmq_rounds, rounds, sync_rounds, pipelined_rounds;
+          const bool sync = jpeg && pattern != 2 && c.codec;
           const std::string mode = pattern == 2 ? "stream" : "pingpong";
           // The latency target's case also runs paced: at full speed a frame may wait for the
           // receiver to finish decoding the previous one, which is queueing, not overhead.
@@ -1153,7 +1208,17 @@ int run_bench(const BenchOptions& o) {
                 zmq_rounds.back() = std::move(sized);
               }
             }
+            if (sync) {
+              sync_rounds.push_back(run_zmq(s, exe, transport, "pingpong", c.payload_bytes, ipc_counter, 0,
+                                            static_cast<int>(std::lround(1000 * c.codec->encode_ms)),
+                                            static_cast<int>(std::lround(1000 * c.codec->decode_ms)))
+                                        .run);
+            }
             rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter));
+            if (sync) {
+              pipelined_rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter, 0, "none", 0,
+                                                     R"({"pipelined_send": true})"));
+            }
             if (paced) {
               paced_rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter,
                                                  static_cast<int>(1e6 / s.paced_fps)));
@@ -1175,6 +1240,10 @@ int run_bench(const BenchOptions& o) {
             if (c.codec) measure_jpeg_paced(*c.codec, rings[size.str()], s.paced_fps, 200);
           }
           c.zmq = ZmqResult{transport, mode, c.payload_bytes, combine_rounds(zmq_rounds)};
+          if (sync) {
+            c.sync = ZmqResult{transport, "sync", c.payload_bytes, combine_rounds(sync_rounds)};
+            c.pipelined = combine_rounds(pipelined_rounds);
+          }
           c.run = combine_rounds(rounds);
 
           c.bound_fps = c.zmq.fps();

@@ -90,6 +90,7 @@ struct ZmqArgs {
   int sockbuf = 0;                // ZMQ_SNDBUF / ZMQ_RCVBUF in bytes; 0: the OS default
   int hwm = 0;                    // ZMQ_SNDHWM / ZMQ_RCVHWM; 0: the mode's (stream 8, pubsub 1)
   int work_us = 0;                // receiver: busy-wait this long per message (a stand-in for decoding)
+  int send_work_us = 0;           // sender: busy-wait this long before each message (a stand-in for encoding)
   int interval_us = 0;            // sender: at most one message per interval (0: as fast as it can)
   std::string transport = "tcp";
   std::string endpoint;  // receiver: ipc path to bind (tcp binds 127.0.0.1:*); sender: to connect
@@ -446,6 +447,7 @@ int run_zmq_sender(const ZmqArgs& a) {
       const std::int64_t t = wall_ns();
       std::memcpy(buf.data(), &t, sizeof t);
     }
+    busy_wait_us(a.send_work_us);  // after the time stamp: an encoder's time counts as NetGear's does
     if (!poll_for(s, ZMQ_POLLOUT, 100ms)) continue;
     zmq::message_t m;
     if (a.copy) {
@@ -538,6 +540,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--sockbuf", a->sockbuf);
     sub->add_option("--hwm", a->hwm)->check(CLI::Range(0, 1000000));
     sub->add_option("--work-us", a->work_us);
+    sub->add_option("--send-work-us", a->send_work_us);
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
     sub->add_option("--endpoint", a->endpoint);

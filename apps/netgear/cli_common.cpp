@@ -80,6 +80,9 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"pubsub_socket_buffer",
        {"BYTES", "pattern 2: kernel socket buffer of the PUB and SUB sockets; bounds stale frames. "
                  "0: OS default (for long-round-trip links). Default 131072"}},
+      {"pipelined_send",
+       {"BOOL", "patterns 0/1 sender: encode the next frame while this one's acknowledgement is on its way "
+                "(send() reports the previous frame). Default false"}},
       {"pubsub_send_wait",
        {"SECONDS", "pattern 2 sender: how long send() waits for a subscriber that is a frame behind before "
                    "dropping the frame; 0: never wait. Default 0.01"}},

@@ -31,6 +31,15 @@ struct Options {
   /// it re-binds. Minimum 10 ms (vidgear: minimum 4 s).
   std::chrono::milliseconds request_timeout{4000};
 
+  /// Patterns 0/1 sender (not in vidgear): send() returns once the frame is on its way, and its
+  /// acknowledgement is awaited by the next send(), after that one has encoded its frame (or by
+  /// close()): encoding frame n+1 overlaps frame n's round trip. One frame is on the wire at a
+  /// time, as always, so any receiver (vidgear's too) sees no difference; Lazy Pirate is the same
+  /// per frame (request_timeout from when it left). The SendResult of a call is then the previous
+  /// frame's (the first call's says delivered). Not with bidirectional_mode or multiclient_mode.
+  /// Default false; measured effect in docs/benchmarks.md.
+  bool pipelined_send = false;
+
   // --- PUB/SUB --------------------------------------------------------------------------------
   /// Pattern 2 receiver: end the stream (EndReason::SubscriberTimeout) after this long without a
   /// frame. Unset: wait for ever.

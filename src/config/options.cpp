@@ -220,6 +220,7 @@ const std::vector<OptionSpec>& specs() {
       {"pubsub_socket_buffer",
        [](Options& o, auto n, const auto& v) { o.pubsub_socket_buffer = as_int_of<std::size_t>(n, v); }},
       {"pubsub_send_wait", [](Options& o, auto n, const auto& v) { o.pubsub_send_wait = as_seconds(n, v); }},
+      {"pipelined_send", [](Options& o, auto n, const auto& v) { o.pipelined_send = as_bool(n, v); }},
       // pyzmq's knobs: checked for type, no effect.
       {"flag", [](Options&, auto n, const auto& v) { (void)as_int_of<int>(n, v); }},
       {"copy", [](Options&, auto n, const auto& v) { (void)as_bool(n, v); }},

@@ -169,6 +169,14 @@ void validate(const Config& c) {
   if (ssh && multiclient) forbid("ssh_tunnel_mode", "multiclient_mode", "SSH tunnels serve a single receiver");
   if (ssh && c.receive_mode) forbid("ssh_tunnel_mode", "receive_mode", "only the sender tunnels (it connects); the receiver binds");
   if (ssh && c.protocol != Protocol::Tcp) forbid("ssh_tunnel_mode", "protocol", "SSH tunnels carry tcp only");
+  if (o.pipelined_send && o.bidirectional_mode && !c.receive_mode) {
+    forbid("pipelined_send", "bidirectional_mode", "return data belongs to the frame just sent, which a pipelined "
+                                                   "send() returns before its reply");
+  }
+  if (o.pipelined_send && multiclient && !c.receive_mode) {
+    forbid("pipelined_send", "multiclient_mode", "a frame goes to the client that answers, which a pipelined "
+                                                 "send() does not wait for");
+  }
 }
 
 }  // namespace netgear::config

@@ -88,7 +88,8 @@ SendResult Sender::send(const cv::Mat& frame, const json& message) {
   const codec::EncodePlan plan = describe(frame, message);
   if (!traits_.acknowledged) return publish(frame, plan);
   encoder_.fill(frame, plan, out_.payload);
-  return multi_ ? request_any() : request(*peers_.front());
+  if (multi_) return request_any();
+  return config_.options.pipelined_send ? request_pipelined(*peers_.front()) : request(*peers_.front());
 }
 
 void Sender::count(Peer& peer, bool delivered, std::size_t bytes) {
@@ -203,15 +204,43 @@ void Sender::retry_refused(Peer& peer) {
 SendResult Sender::request(Peer& peer) {
   const std::size_t bytes = out_.header.size() + out_.payload.size();
   const net::Monitor::Events before = peer.link.totals();
-  if (peer.requester.request(out_, reply_)) {
-    peer.budget.success();
-    ++frames_;
-    bytes_ += bytes;
-    SendResult result;
-    read_reply(result);
-    return result;
-  }
+  if (peer.requester.request(out_, reply_)) return acknowledged(peer, bytes);
+  return lost(peer, before);
+}
 
+SendResult Sender::request_pipelined(Peer& peer) {
+  // The previous frame's acknowledgement first (this frame was encoded meanwhile), then this one
+  // leaves and the call returns: one frame on the wire at a time, as without pipelining.
+  SendResult previous;
+  if (in_flight_) previous = settle(peer);
+  const std::size_t bytes = out_.header.size() + out_.payload.size();
+  const net::Monitor::Events before = peer.link.totals();
+  if (!peer.requester.start(out_)) {
+    (void)lost(peer, before);  // the socket did not even take it (counted; may throw)
+    return previous;
+  }
+  std::swap(out_, in_flight_msg_);  // kept intact for a resend; out_ takes the next frame
+  in_flight_ = InFlight{bytes, before, std::chrono::steady_clock::now() + config_.options.request_timeout};
+  return previous;
+}
+
+SendResult Sender::settle(Peer& peer) {
+  const InFlight f = *in_flight_;
+  in_flight_.reset();
+  if (peer.requester.finish(in_flight_msg_, reply_, f.deadline)) return acknowledged(peer, f.bytes);
+  return lost(peer, f.before);
+}
+
+SendResult Sender::acknowledged(Peer& peer, std::size_t bytes) {
+  peer.budget.success();
+  ++frames_;
+  bytes_ += bytes;
+  SendResult result;
+  read_reply(result);
+  return result;
+}
+
+SendResult Sender::lost(Peer& peer, const net::Monitor::Events& before) {
   ++lost_;
   const bool exhausted = peer.budget.miss();
   const int misses = peer.budget.misses();
@@ -237,9 +266,9 @@ SendResult Sender::request(Peer& peer) {
                                            "secure mode (secure_mode)?"
                                          : "is a receiver running and bound there?"));
   }
-  SendResult lost;
-  lost.delivered = false;
-  return lost;
+  SendResult result;
+  result.delivered = false;
+  return result;
 }
 
 SendResult Sender::request_any() {
@@ -387,6 +416,14 @@ void Sender::await_termination(Peer& peer, std::chrono::steady_clock::time_point
 void Sender::close() noexcept {
   if (closed_) return;
   closed_ = true;
+  if (in_flight_) {
+    // The last frame of a pipelined sender: its acknowledgement (or its loss) still counts.
+    try {
+      (void)settle(*peers_.front());
+    } catch (const std::exception& e) {
+      log_->warn("the last frame: {}", e.what());
+    }
+  }
   terminate();
   for (auto& p : peers_) p->link.close();  // linger as set by terminate()
   ctx_.close();                            // waits at most that linger

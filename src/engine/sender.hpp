@@ -72,6 +72,16 @@ class Sender {
   void retry_refused(Peer& peer);
   /// The primary modes: the one receiver, Lazy Pirate with its retry budget.
   SendResult request(Peer& peer);
+  /// Options::pipelined_send: settles the frame in flight, sends this one, returns the former's
+  /// result.
+  SendResult request_pipelined(Peer& peer);
+  /// Waits for the frame in flight's acknowledgement (until its deadline) and counts it.
+  SendResult settle(Peer& peer);
+  /// An acknowledged frame of `bytes`: counted, its reply read.
+  SendResult acknowledged(Peer& peer, std::size_t bytes);
+  /// A frame with no acknowledgement: counted, the link re-opened (Lazy Pirate); throws
+  /// AuthenticationError or RetriesExhaustedError when that is what it means.
+  SendResult lost(Peer& peer, const net::Monitor::Events& before);
   /// Multi-client, pattern 1: the clients in Rotation's order until one answers.
   SendResult request_any();
   void count(Peer& peer, bool delivered, std::size_t bytes);
@@ -98,6 +108,14 @@ class Sender {
   link::OutMessage out_;              // the encoded frame, reused
   std::vector<zmq::message_t> reply_;  // the last reply's parts, reused
   std::vector<Peer*> takers_;          // pattern 2: the peers that took this frame's header, reused
+  // Options::pipelined_send: the frame on its way, awaiting its acknowledgement.
+  struct InFlight {
+    std::size_t bytes;
+    net::Monitor::Events before;  // the link's events when it left (a refusal tells an auth failure)
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::optional<InFlight> in_flight_;
+  link::OutMessage in_flight_msg_;
   bool closed_ = false;
 
   std::atomic<std::uint64_t> frames_{0}, bytes_{0}, lost_{0}, malformed_replies_{0}, dropped_{0};

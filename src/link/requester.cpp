@@ -8,42 +8,54 @@ Requester::Requester(Link& link, std::chrono::milliseconds timeout, bool one_con
                      std::shared_ptr<spdlog::logger> log)
     : link_(link), timeout_(timeout), one_connection_(one_connection), log_(std::move(log)) {}
 
-bool Requester::request(OutMessage& msg, std::vector<zmq::message_t>& reply) {
-  int resends = 0;
-  bool refused_retry_done = false;
+bool Requester::start(OutMessage& msg) {
+  resends_ = 0;
+  refused_retry_done_ = false;
+  return transmit(msg);
+}
+
+bool Requester::transmit(OutMessage& msg) {
   for (;;) {
-    zmq::message_t spare;
     if (one_connection_) {
-      spare.copy(msg.payload);  // shares the buffer, no deep copy
-      (void)link_.events();     // forget drops that happened before this frame left
+      spare_.copy(msg.payload);  // shares the buffer, no deep copy
+      (void)link_.events();      // forget drops that happened before this frame left
     }
     if (link_.await(ZMQ_POLLOUT, timeout_) != Link::Wait::Ready) return false;
-    const bool first_on_socket = !answered_on_socket_;
+    first_on_socket_ = !answered_on_socket_;
     zmq::socket_t& s = link_.socket();
     if (!s.send(zmq::buffer(msg.header), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       // The connection went away between the poll and the send: nothing left. (Sending the
       // payload now would make it a one-part message of its own.)
-      if (one_connection_ && resends < 2) {
-        ++resends;
+      if (one_connection_ && resends_ < 2) {
+        ++resends_;
         continue;
       }
       return false;
     }
     s.send(msg.payload, zmq::send_flags::dontwait);  // the rest of a message always follows its first part
-    const Link::Wait w = link_.await(ZMQ_POLLIN, timeout_, one_connection_);
+    return true;
+  }
+}
+
+bool Requester::finish(OutMessage& msg, std::vector<zmq::message_t>& reply,
+                       std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                 deadline - std::chrono::steady_clock::now()));
+    const Link::Wait w = link_.await(ZMQ_POLLIN, left, one_connection_);
     if (w == Link::Wait::Ready) {
       reply.clear();
-      (void)zmq::recv_multipart(s, std::back_inserter(reply), zmq::recv_flags::dontwait);
+      (void)zmq::recv_multipart(link_.socket(), std::back_inserter(reply), zmq::recv_flags::dontwait);
       answered_on_socket_ = true;
       return true;
     }
     if (!one_connection_) return false;
-    if (w == Link::Wait::Dropped && resends < 2) {
-      ++resends;
+    if (w == Link::Wait::Dropped && resends_ < 2) {
+      ++resends_;
       log_->info("connection to {} dropped before the acknowledgement: sending the frame again",
                  link_.endpoints().front());
-    } else if (w == Link::Wait::TimedOut && first_on_socket && !refused_retry_done) {
-      refused_retry_done = true;
+    } else if (w == Link::Wait::TimedOut && first_on_socket_ && !refused_retry_done_) {
+      refused_retry_done_ = true;
       log_->info("no acknowledgement for the first frame on a fresh connection to {}: the receiver may "
                  "still hold an older one; reconnecting and sending it again",
                  link_.endpoints().front());
@@ -52,8 +64,10 @@ bool Requester::request(OutMessage& msg, std::vector<zmq::message_t>& reply) {
     } else {
       return false;
     }
-    msg.payload = std::move(spare);
+    msg.payload = std::move(spare_);
     ++resent_;
+    if (!transmit(msg)) return false;
+    deadline = std::chrono::steady_clock::now() + timeout_;
   }
 }
 

@@ -39,7 +39,17 @@ class Requester {
   ///   frame vanishes without a drop. The first frame on a fresh socket that gets no answer is
   ///   therefore sent once more on another fresh socket, within the same call; by then the old
   ///   connection is gone. (A receiver that was merely slow, not stalled, can see it twice.)
-  bool request(OutMessage& msg, std::vector<zmq::message_t>& reply);
+  bool request(OutMessage& msg, std::vector<zmq::message_t>& reply) {
+    return start(msg) && finish(msg, reply, std::chrono::steady_clock::now() + timeout_);
+  }
+
+  /// request() in two halves, so that the caller can do other work while the frame is on its way
+  /// (Options::pipelined_send). start() sends `msg` (false: the socket did not take it within the
+  /// time-out); finish() waits until `deadline` for its reply, with the rules above (a frame sent
+  /// again waits a whole time-out more). `msg` must stay untouched in between.
+  bool start(OutMessage& msg);
+  bool finish(OutMessage& msg, std::vector<zmq::message_t>& reply, std::chrono::steady_clock::time_point deadline);
+  std::chrono::milliseconds timeout() const noexcept { return timeout_; }
 
   /// The link was re-opened by the caller: the next frame is the first on a fresh socket.
   void reopened() noexcept { answered_on_socket_ = false; }
@@ -51,7 +61,16 @@ class Requester {
   std::chrono::milliseconds timeout_;
   bool one_connection_;
   std::shared_ptr<spdlog::logger> log_;
+  /// Sends msg once (a PAIR whose connection went away between the poll and the send: again, at
+  /// most twice). Keeps a shared copy of the payload in spare_ for a resend.
+  bool transmit(OutMessage& msg);
+
   bool answered_on_socket_ = false;  // a reply came on the current socket
+  // The frame on its way (between start() and finish()):
+  zmq::message_t spare_;             // PAIR: its payload again, shared, for a resend
+  bool first_on_socket_ = false;     // it was the first frame on its socket
+  int resends_ = 0;                  // resends of it so far
+  bool refused_retry_done_ = false;  // the fresh-socket rule was used for it
   std::atomic<std::uint64_t> resent_{0};  // read by stats() from any thread
 };
 
