@@ -1081,6 +1081,24 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
         t.detail += "; with pipelined_send (opt-in): " + fmt("%.1f", c->pipelined_fps()) + " fps = " +
                     fmt("%.3f", c->pipelined_fps() / c->codec->pipeline_fps()) + " x pipeline";
       }
+      // What the CPUs allow: every frame costs an encode, a decode and bare libzmq's CPU time on
+      // each side; the pipeline bound assumes the codec has the CPUs to itself.
+      const double zmq_cpu = rx_cpu(c->zmq.run) + tx_cpu(c->zmq.run);
+      const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+      if (zmq_cpu > 0) {
+        const double cpu_fps = cpus * 1000.0 / (c->codec->encode_ms + c->codec->decode_ms + zmq_cpu);
+        t.detail += "; CPU bound " + std::to_string(cpus) + " CPUs / (encode + decode + bare libzmq's " +
+                    fmt("%.3f", zmq_cpu) + " ms per message) = " + fmt("%.1f", cpu_fps) + " fps = " +
+                    fmt("%.3f", cpu_fps / c->codec->pipeline_fps()) + " x pipeline; NetGear / it = " +
+                    fmt("%.3f", c->fps() / cpu_fps);
+        if (c->pipelined_fps() > 0) t.detail += " (pipelined " + fmt("%.3f", c->pipelined_fps() / cpu_fps) + ")";
+        const double busy = c->fps() * (rx_cpu(c->run) + tx_cpu(c->run)) / 1000.0;
+        if (busy > 0) t.detail += "; NetGear's two processes kept " + fmt("%.2f", busy) + " CPUs busy";
+        if (c->pipelined && c->pipelined->ok) {
+          const double pbusy = c->pipelined_fps() * (rx_cpu(*c->pipelined) + tx_cpu(*c->pipelined)) / 1000.0;
+          if (pbusy > 0) t.detail += " (pipelined " + fmt("%.2f", pbusy) + ")";
+        }
+      }
     }
     targets.push_back(t);
   }
