@@ -33,6 +33,20 @@ done
 [ "$deps" = 1 ] && scripts/install-deps.sh
 jobs=$(nproc)
 
+build_and_test() {  # build-dir, extra cmake args...
+  local dir=$1; shift
+  echo "== configure $dir $*"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  echo "== build $dir"
+  cmake --build "$dir" -j "$jobs"
+  echo "== test $dir"
+  ctest --test-dir "$dir" --output-on-failure --timeout 600
+}
+
+# Sanitizer builds keep line tables only (-g1: reports still name file and line), which compiles
+# much faster than full debug information.
+sanitizer_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
+
 step() {  # name, command...: runs it and says how long it took
   local name=$1 t0; shift
   t0=$(date +%s)
@@ -40,18 +54,6 @@ step() {  # name, command...: runs it and says how long it took
   "$@"
   echo "== $name: $(( $(date +%s) - t0 )) s"
 }
-
-build_and_test() {  # build-dir, extra cmake args...
-  local dir=$1; shift
-  echo "== configure $dir $*"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  step "build $dir" cmake --build "$dir" -j "$jobs"
-  step "test $dir" ctest --test-dir "$dir" --output-on-failure --timeout 600
-}
-
-# Sanitizer builds keep line tables only (-g1: reports still name file and line), which compiles
-# much faster than full debug information.
-sanitizer_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 
 start=$(date +%s)
 # Configured for /usr so that the .deb (--package) gets Debian's multiarch library folder;
