@@ -60,6 +60,9 @@ void Monitor::add(Events& to, const Events& e) {
   to.connected += e.connected;
   to.handshake_succeeded += e.handshake_succeeded;
   to.auth_failed += e.auth_failed;
+  to.handshake_closed += e.handshake_closed;
+  to.handshake_closed_in_a_row =
+      e.handshake_succeeded > 0 ? e.handshake_closed_in_a_row : to.handshake_closed_in_a_row + e.handshake_closed_in_a_row;
   if (!e.failure.empty()) to.failure = e.failure;
 }
 
@@ -118,11 +121,18 @@ Monitor::Events Monitor::drain() {
         ++out.connected;
         out.opened_fds.push_back(static_cast<int>(value));
         break;
-      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: ++out.handshake_succeeded; break;
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        ++out.handshake_succeeded;
+        out.handshake_closed_in_a_row = 0;
+        break;
       case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: ++out.auth_failed; [[fallthrough]];
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
       case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         ++out.handshake_failed;
+        if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+          ++out.handshake_closed;
+          ++out.handshake_closed_in_a_row;
+        }
         out.failure = failure_text(id, value, event.size() > 1 ? event[1].to_string_view() : std::string_view());
         break;
       default: break;

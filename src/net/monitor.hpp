@@ -22,12 +22,15 @@ class Monitor {
     int connected = 0;          ///< connections made (connecting sockets)
     int handshake_succeeded = 0;  ///< handshakes that completed
     int auth_failed = 0;        ///< of handshake_failed: refused by authentication (a ZAP denial)
+    int handshake_closed = 0;   ///< of handshake_failed: the peer closed the connection (no protocol error)
+    int handshake_closed_in_a_row = 0;  ///< of those, the ones since the last handshake that succeeded
     std::string failure;        ///< the last failed handshake, in words (empty when none)
     /// The descriptors of the connections opened (accepted or connected) and closed in this batch,
     /// in order. Not added up by add(): Link keeps the live set.
     std::vector<int> opened_fds, closed_fds;
   };
-  /// Adds `e` to `to` (the last failure's text wins; the descriptor lists are not copied).
+  /// Adds `e` to `to`, the later batch (the last failure's text wins; a success in `e` restarts
+  /// the closed handshakes in a row; the descriptor lists are not copied).
   static void add(Events& to, const Events& e);
 
   Monitor() = default;

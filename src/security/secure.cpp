@@ -54,7 +54,11 @@ void report_handshake_failures(link::Link& link, std::shared_ptr<spdlog::logger>
 }
 
 bool authentication_failed(const net::Monitor::Events& before, const net::Monitor::Events& after) {
-  return after.handshake_failed > before.handshake_failed && after.handshake_succeeded == before.handshake_succeeded;
+  if (after.handshake_succeeded != before.handshake_succeeded) return false;
+  // A refusal or a protocol error (CURVE against plain, keys that do not decrypt) is certain.
+  const int certain = (after.handshake_failed - after.handshake_closed) - (before.handshake_failed - before.handshake_closed);
+  if (certain > 0) return true;
+  return after.handshake_closed > before.handshake_closed && after.handshake_closed_in_a_row >= kClosedHandshakes;
 }
 
 std::string authentication_failure(const Config& c, const std::string& endpoint, const net::Monitor::Events& before,

@@ -32,8 +32,16 @@ net::SocketSpec secure(net::Context& ctx, const Config& c, net::SocketSpec spec,
 /// reason), naming `side` ("receiver", "sender").
 void report_handshake_failures(link::Link& link, std::shared_ptr<spdlog::logger> log, std::string side);
 
+/// Handshakes in a row that the receiver closed (none succeeding in between) that mean the keys do
+/// not match. A refusal by the receiver's ZAP handler or a protocol error is certain at once; a
+/// closed handshake is what a wrong server key looks like from the sender, and also what a
+/// receiver killed in the middle of one leaves behind, so one alone is not taken as an
+/// authentication failure.
+inline constexpr int kClosedHandshakes = 2;
+
 /// A frame was lost while the link saw the events from `before` to `after`: true when they show an
-/// authentication failure (handshakes failed, none succeeded).
+/// authentication failure (no handshake succeeded, and one was refused or failed with a protocol
+/// error, or kClosedHandshakes in a row were closed, the last of them in this window).
 bool authentication_failed(const net::Monitor::Events& before, const net::Monitor::Events& after);
 
 /// The message of the sender's AuthenticationError for a frame to `endpoint` that met failed
