@@ -288,6 +288,9 @@ TEST_P(CliTinyFrameTest, RecorderSkipsFramesTheWriterCannotTake) {
   {
     netgear::Config cfg = netgear::test::config(false, netgear::Pattern::ReqRep, netgear::Protocol::Tcp, port);
     cfg.options.jpeg_compression = false;
+    // Every frame must arrive: room for a receiver slowed down by a sanitizer and other tests
+    // running at the same time.
+    cfg.options.request_timeout = 10s;
     netgear::NetGear tx(cfg);
     int n = 0;
     for (const auto& sizes : {tiny, recordable}) {
