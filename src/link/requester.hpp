@@ -40,7 +40,7 @@ class Requester {
   ///   therefore sent once more on another fresh socket, within the same call; by then the old
   ///   connection is gone. (A receiver that was merely slow, not stalled, can see it twice.)
   bool request(OutMessage& msg, std::vector<zmq::message_t>& reply) {
-    return start(msg) && finish(msg, reply, std::chrono::steady_clock::now() + timeout_);
+    return start(msg) && await_reply(msg, reply, std::chrono::steady_clock::now() + timeout_);
   }
 
   /// request() in two halves, so that the caller can do other work while the frame is on its way
@@ -64,6 +64,9 @@ class Requester {
   /// Sends msg once (a PAIR whose connection went away between the poll and the send: again, at
   /// most twice). Keeps a shared copy of the payload in spare_ for a resend.
   bool transmit(OutMessage& msg);
+  /// finish() without first looking for a reply that is already in (request(): it cannot be yet).
+  bool await_reply(OutMessage& msg, std::vector<zmq::message_t>& reply,
+                   std::chrono::steady_clock::time_point deadline);
 
   bool answered_on_socket_ = false;  // a reply came on the current socket
   // The frame on its way (between start() and finish()):
