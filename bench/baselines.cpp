@@ -156,6 +156,24 @@ JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
   return b;
 }
 
+JpegBaseline median_of(const std::vector<JpegBaseline>& rounds) {
+  if (rounds.empty()) throw std::runtime_error("median_of: no measurement");
+  JpegBaseline out = rounds.front();
+  const auto median = [&](double JpegBaseline::*field) {
+    std::vector<double> v;
+    for (const auto& r : rounds) v.push_back(r.*field);
+    out.*field = quantile(v, 0.5);
+  };
+  for (double JpegBaseline::*field : {&JpegBaseline::jpeg_bytes, &JpegBaseline::encode_ms, &JpegBaseline::encode_p50_ms,
+                                      &JpegBaseline::decode_ms, &JpegBaseline::decode_p50_ms,
+                                      &JpegBaseline::concurrent_fps}) {
+    median(field);
+  }
+  out.samples = 0;
+  for (const auto& r : rounds) out.samples += r.samples;
+  return out;
+}
+
 void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, double fps, int frames) {
   if (ring.empty() || fps <= 0 || frames <= 0) return;
   Codec codec(b.size);

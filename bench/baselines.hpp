@@ -35,6 +35,10 @@ struct JpegBaseline {
 /// then both at once on two threads for another `budget`. Throws on a TurboJPEG error.
 JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring, std::chrono::milliseconds budget);
 
+/// Several measurements of the same frames (one per round of a case) -> one: the median of each
+/// figure, so that the bound sees the machine as the rounds of the case did.
+JpegBaseline median_of(const std::vector<JpegBaseline>& rounds);
+
 /// Adds the paced measurement to `b`: `frames` encode + decode pairs, one every 1/fps s.
 void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, double fps, int frames);
 

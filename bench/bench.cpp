@@ -869,7 +869,7 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
     }
   }
 
-  os << "\nBaselines, measured right before each case:\n"
+  os << "\nBaselines, measured in every round of each case, right before it (medians over the rounds):\n"
         "  libzmq: bare PAIR, two processes, one-part messages of the case's payload size, sent from as\n"
         "          many distinct buffers as NetGear's frame ring; pingpong = one 35-byte ack per message\n"
         "          (bound of patterns 0/1), stream = no ack, HWM 8, the better of the OS default socket\n"
@@ -1198,10 +1198,11 @@ int run_bench(const BenchOptions& o) {
           c.jpeg = jpeg;
           c.payload_bytes = jpeg ? jpeg_bytes[size.str()] : size.raw_bytes();
           progress("case " + std::to_string(cases.size() + 1) + "/" + std::to_string(total) + " " + c.name());
-          if (jpeg) c.codec = measure_jpeg(size, rings[size.str()], s.codec);
-          // Bound and case alternate, round after round, so that both see the same machine.
+          // Bounds and case alternate, round after round, so that both see the same machine (the
+          // codec too: its rate drifts by 10 % and more from minute to minute on a shared VM).
+          std::vector<JpegBaseline> codec_rounds;
           std::vector<PairOutcome> zmq_rounds, rounds, sync_rounds, pipelined_rounds;
-          const bool sync = jpeg && pattern != 2 && c.codec;
+          const bool sync = jpeg && pattern != 2;
           const std::string mode = pattern == 2 ? "stream" : "pingpong";
           // The latency target's case also runs paced: at full speed a frame may wait for the
           // receiver to finish decoding the previous one, which is queueing, not overhead.
@@ -1214,6 +1215,7 @@ int run_bench(const BenchOptions& o) {
           const bool stale = pattern == 2 && transport == "tcp" && !jpeg && size.width == 640 && size.height == 480;
           std::vector<PairOutcome> stale_rounds, stale_full_rounds;
           for (int r = 0; r < s.repeat; ++r) {
+            if (jpeg) codec_rounds.push_back(measure_jpeg(size, rings[size.str()], s.codec));
             zmq_rounds.push_back(run_zmq(s, exe, transport, mode, c.payload_bytes, ipc_counter).run);
             if (mode == "stream") {
               // Streaming, the kernel's buffer sizes matter as much as libzmq: the OS default
@@ -1228,8 +1230,8 @@ int run_bench(const BenchOptions& o) {
             }
             if (sync) {
               sync_rounds.push_back(run_zmq(s, exe, transport, "pingpong", c.payload_bytes, ipc_counter, 0,
-                                            static_cast<int>(std::lround(1000 * c.codec->encode_ms)),
-                                            static_cast<int>(std::lround(1000 * c.codec->decode_ms)))
+                                            static_cast<int>(std::lround(1000 * codec_rounds.back().encode_ms)),
+                                            static_cast<int>(std::lround(1000 * codec_rounds.back().decode_ms)))
                                         .run);
             }
             rounds.push_back(run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter));
@@ -1248,6 +1250,7 @@ int run_bench(const BenchOptions& o) {
                   run_netgear(s, exe, pattern, transport, size, jpeg, ipc_counter, 0, "none", kStaleWorkUs)));
             }
           }
+          if (jpeg) c.codec = median_of(codec_rounds);
           if (stale) {
             c.stale = combine_rounds(stale_rounds);
             c.stale_full = combine_rounds(stale_full_rounds);

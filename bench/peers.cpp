@@ -64,6 +64,7 @@ struct PeerArgs {
   int start_delay_ms = 0;         // sender: wait this long after connecting (PUB/SUB slow joiner)
   int interval_us = 0;            // sender: at most one frame per interval (0: as fast as it can)
   int work_us = 0;                // receiver: the application busy this long after each frame (staleness case)
+  int send_work_us = 0;           // sender: busy-wait this long before each send() (the codec replaced by busy work)
   std::string options;            // extra NetGear options by their vidgear names, a JSON object (experiments)
   // Receiver, bidirectional mode: what each acknowledgement carries. none: the plain text ack;
   // json: a small dict set once (sticky); frame: a 64x64 frame set once (encoded once, with the
@@ -91,6 +92,7 @@ struct ZmqArgs {
   int hwm = 0;                    // ZMQ_SNDHWM / ZMQ_RCVHWM; 0: the mode's (stream 8, pubsub 1)
   int work_us = 0;                // receiver: busy-wait this long per message (a stand-in for decoding)
   int send_work_us = 0;           // sender: busy-wait this long before each message (a stand-in for encoding)
+  bool pipelined = false;         // ping-pong sender: the next message made while one is on its way (pipelined_send)
   int interval_us = 0;            // sender: at most one message per interval (0: as fast as it can)
   std::string transport = "tcp";
   std::string endpoint;  // receiver: ipc path to bind (tcp binds 127.0.0.1:*); sender: to connect
@@ -323,6 +325,7 @@ int run_peer_sender(const PeerArgs& a) {
       }
       message["t"] = wall_ns();
       message["i"] = i;
+      busy_wait_us(a.send_work_us);
       const SendResult r = tx.send(ring[static_cast<std::size_t>(i) % ring.size()], message);
       if (!r.delivered) ++not_delivered;
       if (!r.return_data.empty()) ++returned;
@@ -434,6 +437,7 @@ int run_zmq_sender(const ZmqArgs& a) {
   apply_curve(s, a, false);
   s.connect(a.endpoint);
   std::uint64_t sent = 0;
+  bool in_flight = false;  // pipelined: a message awaits its acknowledgement
   zmq::message_t ack;
   const double cpu0 = process_cpu_ms();
   auto next = Clock::now();
@@ -448,6 +452,11 @@ int run_zmq_sender(const ZmqArgs& a) {
       std::memcpy(buf.data(), &t, sizeof t);
     }
     busy_wait_us(a.send_work_us);  // after the time stamp: an encoder's time counts as NetGear's does
+    if (in_flight) {  // pipelined: the previous message's acknowledgement, then this one leaves
+      if (!poll_for(s, ZMQ_POLLIN, 100ms)) continue;
+      if (!s.recv(ack, zmq::recv_flags::dontwait)) continue;
+      in_flight = false;
+    }
     if (!poll_for(s, ZMQ_POLLOUT, 100ms)) continue;
     zmq::message_t m;
     if (a.copy) {
@@ -462,7 +471,9 @@ int run_zmq_sender(const ZmqArgs& a) {
     }
     if (!s.send(m, zmq::send_flags::dontwait)) continue;
     ++sent;
-    if (pingpong) {
+    if (pingpong && a.pipelined) {
+      in_flight = true;
+    } else if (pingpong) {
       while (g_stop == 0 && !poll_for(s, ZMQ_POLLIN, 100ms)) {
       }
       if (g_stop != 0) break;
@@ -515,6 +526,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--start-delay-ms", a->start_delay_ms);
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--work-us", a->work_us)->check(CLI::Range(0, 1000000));
+    sub->add_option("--send-work-us", a->send_work_us)->check(CLI::Range(0, 1000000));
     sub->add_option("--options", a->options, "NetGear options by their vidgear names, as a JSON object");
     sub->add_option("--request-timeout-ms", a->request_timeout_ms)->check(CLI::Range(10, 600000));
     sub->add_option("--return", a->ret)->check(CLI::IsMember({"none", "json", "frame", "exact"}));
@@ -541,6 +553,7 @@ void register_peers(CLI::App& root) {
     sub->add_option("--hwm", a->hwm)->check(CLI::Range(0, 1000000));
     sub->add_option("--work-us", a->work_us);
     sub->add_option("--send-work-us", a->send_work_us);
+    sub->add_flag("--pipelined", a->pipelined, "ping-pong sender: make the next message while one is on its way");
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
     sub->add_option("--endpoint", a->endpoint);
