@@ -85,13 +85,13 @@ case "${1:-}" in
     for f in ./usr/bin/netgear ./usr/include/netgear/netgear.hpp ./usr/include/netgear/version.hpp \
              ./usr/include/netgear/export.hpp 'libnetgear\.' 'cmake/netgear/netgearConfig\.cmake' \
              'cmake/netgear/netgearConfigVersion\.cmake' 'pkgconfig/netgear\.pc'; do
-      echo "$contents" | grep -q -- "$f" || { echo "not in the package: $f"; exit 1; }
+      grep -q -- "$f" <<<"$contents" || { echo "not in the package: $f"; exit 1; }
     done
     depends=$(dpkg-deb --field "$deb" Depends)
     for p in libc6 libzmq5 libopencv-core; do  # from dpkg-shlibdeps (the CLI's libraries)
-      echo "$depends" | grep -q "$p" || { echo "Depends lacks $p: $depends"; exit 1; }
+      grep -q "$p" <<<"$depends" || { echo "Depends lacks $p: $depends"; exit 1; }
     done
-    if dpkg-query -W -f='${Status}' netgear 2>/dev/null | grep -q "install ok installed"; then
+    if [[ "$(dpkg-query -W -f='${Status}' netgear 2>/dev/null || true)" == *"install ok installed"* ]]; then
       echo "netgear is already installed on this machine: not replacing it"; exit 1
     fi
     trap '$SUDO apt-get remove -y -qq -o DPkg::Lock::Timeout=300 netgear >/dev/null || true; rm -rf "$work"' EXIT
@@ -112,7 +112,10 @@ case "${1:-}" in
     lib=$(find "$work/sub" -name "libnetgear.so.*.*.*" | head -1)
     [ -n "$lib" ] || { echo "no versioned libnetgear.so"; exit 1; }
     echo "-- $(basename "$lib"), soname $(objdump -p "$lib" | awk '/SONAME/ {print $2}')"
-    ldd "$work/sub/consumer" | grep -q libnetgear.so || { echo "the consumer does not load libnetgear.so"; exit 1; }
+    # Not `ldd | grep -q`: grep -q leaves at the first match, ldd's next write gets SIGPIPE, and
+    # pipefail turns that into a failure (it did, once, on a fresh machine).
+    deps=$(ldd "$work/sub/consumer")
+    grep -q libnetgear.so <<<"$deps" || { echo "the consumer does not load libnetgear.so:"; echo "$deps"; exit 1; }
     # Only the public API is exported: no symbol of the library's internal namespaces.
     internal=$(nm -D --defined-only -C "$lib" | grep -E 'netgear::(config|wire|codec|net|link|engine)::' \
                | grep -v -E 'typeinfo|vtable' || true)
