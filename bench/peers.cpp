@@ -553,7 +553,8 @@ void register_peers(CLI::App& root) {
     sub->add_option("--hwm", a->hwm)->check(CLI::Range(0, 1000000));
     sub->add_option("--work-us", a->work_us);
     sub->add_option("--send-work-us", a->send_work_us);
-    sub->add_flag("--pipelined", a->pipelined, "ping-pong sender: make the next message while one is on its way");
+    sub->add_flag("--pipelined", a->pipelined, "ping-pong sender: make the next message while one is on its way (give --ring 2 or "
+                    "more: with one buffer the next time stamp is written into the message still on its way)");
     sub->add_option("--interval-us", a->interval_us);
     sub->add_option("--transport", a->transport)->check(CLI::IsMember({"tcp", "ipc"}));
     sub->add_option("--endpoint", a->endpoint);

@@ -49,12 +49,14 @@ bool Requester::transmit(OutMessage& msg) {
 bool Requester::finish(OutMessage& msg, std::vector<zmq::message_t>& reply,
                        std::chrono::steady_clock::time_point deadline) {
   // The caller did other work since start(): the reply is usually in already, no poll needed.
+  return take_reply(reply) || await_reply(msg, reply, deadline);
+}
+
+bool Requester::take_reply(std::vector<zmq::message_t>& reply) {
   reply.clear();
-  if (zmq::recv_multipart(link_.socket(), std::back_inserter(reply), zmq::recv_flags::dontwait)) {
-    answered_on_socket_ = true;
-    return true;
-  }
-  return await_reply(msg, reply, deadline);
+  if (!zmq::recv_multipart(link_.socket(), std::back_inserter(reply), zmq::recv_flags::dontwait)) return false;
+  answered_on_socket_ = true;
+  return true;
 }
 
 bool Requester::await_reply(OutMessage& msg, std::vector<zmq::message_t>& reply,
@@ -64,8 +66,7 @@ bool Requester::await_reply(OutMessage& msg, std::vector<zmq::message_t>& reply,
                                                                  deadline - std::chrono::steady_clock::now()));
     const Link::Wait w = link_.await(ZMQ_POLLIN, left, one_connection_);
     if (w == Link::Wait::Ready) {
-      reply.clear();
-      (void)zmq::recv_multipart(link_.socket(), std::back_inserter(reply), zmq::recv_flags::dontwait);
+      (void)take_reply(reply);  // the poll said a message is in
       answered_on_socket_ = true;
       return true;
     }

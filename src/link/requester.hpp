@@ -64,6 +64,8 @@ class Requester {
   /// Sends msg once (a PAIR whose connection went away between the poll and the send: again, at
   /// most twice). Keeps a shared copy of the payload in spare_ for a resend.
   bool transmit(OutMessage& msg);
+  /// Reads a reply that is already in (no wait); false if there is none.
+  bool take_reply(std::vector<zmq::message_t>& reply);
   /// finish() without first looking for a reply that is already in (request(): it cannot be yet).
   bool await_reply(OutMessage& msg, std::vector<zmq::message_t>& reply,
                    std::chrono::steady_clock::time_point deadline);
