@@ -25,6 +25,8 @@
 #include <zmq.h>
 #include <nlohmann/json.hpp>
 
+#include "netgear/memory.hpp"
+
 #include "baselines.hpp"
 #include "common.hpp"
 #include "process.hpp"
@@ -94,6 +96,11 @@ const char* pattern_name(int p) {
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// What the processes of this run did about glibc's malloc thresholds: main() of the `netgear` tool
+// has already called tune_allocator_for_frames() (a second call does the same again), and the
+// children inherit its environment.
+std::string allocator_tuning() { return netgear::to_string(netgear::tune_allocator_for_frames()); }
 
 // The 1-minute load average: a benchmark on a busy machine is worth less, so it is printed along.
 double load_average() {
@@ -836,7 +843,9 @@ void print_table(std::ostream& os, const std::vector<CaseResult>& cases, const s
      << " ms measured per run, " << s.repeat
      << " round(s) per case (medians); sender and receiver in separate processes; "
      << std::thread::hardware_concurrency() << " CPUs, load average " << fmt("%.2f", load_before)
-     << " before / " << fmt("%.2f", load_average()) << " after\n\n";
+     << " before / " << fmt("%.2f", load_average()) << " after\n"
+     << "allocator: " << allocator_tuning()
+     << " (tune_allocator_for_frames(), as `netgear` calls it in every process; NETGEAR_ALLOCATOR_TUNING=0: off)\n\n";
   std::snprintf(line, sizeof line, "%-28s %8s %8s %7s %7s %9s  %-13s %6s\n", "case", "fps", "MB/s", "p50 ms",
                 "p99 ms", "bound fps", "bound", "ratio");
   os << line;
@@ -1389,6 +1398,7 @@ int run_bench(const BenchOptions& o) {
                       {"libzmq", std::to_string(zmaj) + "." + std::to_string(zmin) + "." + std::to_string(zpat)},
                       {"wall_s", wall_s},
                       {"load_average_before", load_before},
+                      {"allocator_tuning", allocator_tuning()},
                       {"load_average_after", load_average()},
                       {"ok", all_ok}};
     json out = json::array();

@@ -14,6 +14,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "netgear/error.hpp"
+#include "netgear/memory.hpp"
 #include "netgear/version.hpp"
 
 #if defined(NETGEAR_HAVE_BENCH)
@@ -33,6 +34,9 @@ int fail(int code, const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace netgear::cli;
+  // Before any thread allocates: received frames' memory is kept for the next ones instead of
+  // being faulted in anew for each (include/netgear/memory.hpp; NETGEAR_ALLOCATOR_TUNING=0: off).
+  (void)netgear::tune_allocator_for_frames();
   // OpenCV's own warnings (codec probing, ...) would clutter the one-line status.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
 

@@ -11,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "netgear/memory.hpp"
 #include "netgear/netgear.hpp"
 #include "netgear/version.hpp"
 
@@ -27,6 +28,10 @@ void check(bool ok, const std::string& what) {
 
 int main(int argc, char** argv) {
   const bool tcp = argc > 1 && std::string(argv[1]) == "--tcp";
+  // As a program that receives large frames starts (docs/library.md): exported, and glibc's here.
+  const netgear::AllocatorTuning tuning = netgear::tune_allocator_for_frames();
+  check(tuning != netgear::AllocatorTuning::unsupported,
+        std::string("allocator tuning: ") + netgear::to_string(tuning));
   check(netgear::version() == NETGEAR_VERSION_STRING,
         "library version " + std::string(netgear::version()) + " = headers' " + NETGEAR_VERSION_STRING);
 
