@@ -4,9 +4,9 @@
 #   --sanitize   also build and test with AddressSanitizer + UndefinedBehaviorSanitizer
 #   --tsan       also build and test with ThreadSanitizer (suppressions: tests/tsan.supp)
 #   --bench      also run the quick benchmark (netgear bench --quick --json)
-#   --fuzz       also build the libFuzzer targets (clang, installed if missing) and run each for
-#                a bounded time on the checked-in corpus (FUZZ_SECONDS each, default 45; new
-#                inputs go to a temp folder)
+#   --fuzz       also build the libFuzzer targets (clang, installed if missing) and run them side
+#                by side for a bounded time on the checked-in corpus (FUZZ_SECONDS each, default
+#                45; new inputs go to a temp folder)
 #   --package    also build the .deb, install it (apt-get), build and run the consumer projects
 #                against it, and build the consumer with NetGear as a shared subproject
 #   --all        all four (this is what CI runs: .ci/run)
@@ -111,14 +111,31 @@ if [ "$fuzz" = 1 ]; then
     echo "== build build-fuzz"
     cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_reply
     seconds=${FUZZ_SECONDS:-45}
+    # The targets run side by side (each fuzzer is one process on one CPU), each into its own log,
+    # printed when both are done; a crash in either fails the step.
+    scratch=$(mktemp -d)
+    pids=()
     for target in fuzz_wire:fuzz/corpus fuzz_reply:fuzz/corpus_reply; do
       name=${target%%:*} corpus=${target#*:}
-      scratch=$(mktemp -d)
+      mkdir "$scratch/$name"
       echo "== $name for $seconds s on $corpus"
       build-fuzz/fuzz/"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix=build-fuzz/ -print_final_stats=1 "$scratch" "$corpus"
-      rm -rf "$scratch"
+        -artifact_prefix=build-fuzz/ -print_final_stats=1 "$scratch/$name" "$corpus" \
+        > "$scratch/$name.log" 2>&1 &
+      pids+=($!)
     done
+    failed=0
+    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    for name in fuzz_wire fuzz_reply; do
+      echo "== $name:"
+      if [ "$failed" = 0 ]; then  # the summary; all of it when something failed
+        grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+(INITED|DONE)|Done |stat::)' "$scratch/$name.log" || true
+      else
+        cat "$scratch/$name.log"
+      fi
+    done
+    rm -rf "$scratch"
+    [ "$failed" = 0 ] || { echo "a fuzz target failed (its input is in build-fuzz/)"; exit 1; }
   )
 fi
 if [ "$bench" = 1 ]; then
