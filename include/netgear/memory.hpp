@@ -4,8 +4,8 @@
 // without a copy), and glibc's malloc gives the memory of blocks that large back to the kernel
 // when they are freed, now and then or after every frame, depending on the order in which an
 // application, NetGear's queue and ZeroMQ free them. Every page of the next frame then has to be
-// faulted in and zeroed again: raw 1920x1080 PUB/SUB (6.2 MB a frame) ran at 50-220 frames/s
-// instead of 600-750 in such runs, on a machine where page faults are dear (docs/benchmarks.md,
+// faulted in and zeroed again: raw 1920x1080 PUB/SUB (6.2 MB a frame) ran at 100-270 frames/s
+// instead of 690-980 in such runs, on a machine where page faults are dear (docs/benchmarks.md,
 // session 12). An application that receives large frames calls tune_allocator_for_frames() once,
 // at the start of main(); the `netgear` tool does.
 #pragma once
