@@ -38,8 +38,8 @@ struct EncodePlan {
 class FrameEncoder {
  public:
   /// `lend_raw`: a raw frame's buffer may be lent to ZeroMQ instead of copied (true when the
-  /// caller waits until the peer has the whole message, as patterns 0/1 do; a PUB send returns
-  /// while the bytes may still be leaving). Copies come from `pool`.
+  /// caller waits until the peer has the whole message, as patterns 0/1 do; a PUB send and a
+  /// pipelined one return while the bytes may still be leaving). Copies come from `pool`.
   FrameEncoder(const Options& options, bool lend_raw, net::BufferPool& pool, std::shared_ptr<spdlog::logger> log);
 
   /// JPEG when the settings and the frame allow it (8-bit 2-D frames whose channel count fits the

@@ -30,7 +30,10 @@ Sender::Sender(const Config& config, std::shared_ptr<spdlog::logger> log)
     : config_(config),
       traits_(net::traits(config.pattern)),
       log_(std::move(log)),
-      encoder_(config.options, traits_.acknowledged, ctx_.pool(), log_),
+      // Raw frames are lent to ZeroMQ only where send() returns after the acknowledgement: a PUB
+      // send and a pipelined one return while the bytes may still be leaving, and the caller may
+      // write its next image into the same buffer at once.
+      encoder_(config.options, traits_.acknowledged && !config.options.pipelined_send, ctx_.pool(), log_),
       decoder_(config.options),
       multi_(config.options.topology == Topology::MultiClient),
       secure_(config.options.secure_mode != SecureMode::Off),
