@@ -7,9 +7,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <numeric>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
@@ -135,6 +140,127 @@ TEST(PubSubFreshness, KeepNewestOnPatternOneHoldsOneFrameByDefault) {
   ASSERT_TRUE(f);
   EXPECT_EQ(f->message, 4);
   EXPECT_EQ(rx.stats().dropped_queue, 4u);
+}
+
+// Pattern 2: recv() reads the socket itself while the application keeps up, the receiving thread
+// while it is away (engine::ReadTurns). A plain publisher sends every frame after the
+// subscription arrived, so that none is lost and the counts are exact.
+
+std::string raw_header(int message) {
+  return R"({"terminate_flag": false, "compression": false, "message": )" + std::to_string(message) +
+         R"(, "pattern": "2", "dtype": "uint8", "shape": [4, 4, 3]})";
+}
+
+const std::string kRawPayload(48, '\x2a');
+
+TEST(PubSubTurns, AnApplicationAwayIsHandedTheNewestFrameAndOneThatWaitsTheNextOne) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(sub_config(port));
+  PlainPublisher pub(port);
+  // Waiting in recv() (reading the socket itself): the frame sent meanwhile.
+  std::optional<Frame> first;
+  std::thread app([&] { first = rx.recv(5s); });
+  pub.send(raw_header(0), kRawPayload);
+  app.join();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->message, 0);
+  // Away (between recv() calls): the receiving thread reads the socket and keeps the newest.
+  for (int i = 1; i <= 9; ++i) pub.send(raw_header(i), kRawPayload);
+  ASSERT_TRUE(test::wait_until([&] { return rx.stats().frames == 10; }, 5s))
+      << "frames 1-9 were not read while the application was away: " << rx.stats().frames;
+  auto newest = rx.recv(1s);
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->message, 9);
+  EXPECT_EQ(rx.stats().dropped_queue, 8u);
+  // Back and waiting: the next frame, whoever holds the socket now.
+  std::optional<Frame> next;
+  std::thread app2([&] { next = rx.recv(5s); });
+  pub.send(raw_header(10), kRawPayload);
+  app2.join();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->message, 10);
+  EXPECT_EQ(next->image.size(), cv::Size(4, 4));
+}
+
+TEST(PubSubTurns, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(sub_config(port));
+  PlainPublisher pub(port);
+  constexpr int kFrames = 40;
+  std::mutex mu;
+  std::vector<int> got;
+  std::atomic<bool> done{false};
+  auto take = [&] {
+    while (!done) {
+      if (auto f = rx.recv(50ms)) {
+        std::lock_guard lk(mu);
+        got.push_back(f->message.get<int>());
+      }
+    }
+  };
+  std::thread a(take), b(take);
+  for (int i = 0; i < kFrames; ++i) {
+    pub.send(raw_header(i), kRawPayload);
+    // The next one only once this one was taken: the dropping queue never has to choose.
+    const bool taken = test::wait_until(
+        [&] {
+          std::lock_guard lk(mu);
+          return got.size() == static_cast<std::size_t>(i + 1);
+        },
+        5s);
+    if (!taken) break;
+  }
+  done = true;
+  a.join();
+  b.join();
+  std::sort(got.begin(), got.end());
+  std::vector<int> want(kFrames);
+  std::iota(want.begin(), want.end(), 0);
+  EXPECT_EQ(got, want);
+}
+
+TEST(PubSubTurns, CloseFromAnotherThreadEndsAWaitingRecv) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  NetGear rx(sub_config(port));
+  std::atomic<bool> returned{false};
+  std::optional<Frame> got;
+  std::thread app([&] {
+    got = rx.recv();  // no time-out: only close() ends it
+    returned = true;
+  });
+  // Not synchronisation (the test holds either way): most likely, close() now meets a recv()
+  // that is reading the socket itself.
+  std::this_thread::sleep_for(100ms);
+  const auto t0 = Clock::now();
+  rx.close();
+  app.join();
+  EXPECT_TRUE(returned.load());
+  EXPECT_FALSE(got);
+  EXPECT_EQ(rx.end_reason(), EndReason::Closed);
+  EXPECT_LT(Clock::now() - t0, 2s);
+}
+
+TEST(PubSubTurns, SubscriberTimeoutEndsTheStreamWhetherTheApplicationWaitsOrIsAway) {
+  for (const bool waiting : {true, false}) {
+    SCOPED_TRACE(waiting ? "the application waits in recv()" : "the application is away");
+    const std::string port = std::to_string(test::free_tcp_port());
+    Config c = sub_config(port);
+    c.options.subscriber_timeout = 300ms;
+    NetGear rx(c);
+    PlainPublisher pub(port);
+    pub.send(raw_header(0), kRawPayload);
+    ASSERT_TRUE(rx.recv(5s));
+    const auto t0 = Clock::now();
+    if (waiting) {
+      EXPECT_FALSE(rx.recv(10s));
+    } else {
+      ASSERT_TRUE(test::wait_until([&] { return rx.end_reason() != EndReason::None; }, 10s));
+    }
+    EXPECT_EQ(rx.end_reason(), EndReason::SubscriberTimeout);
+    EXPECT_GE(Clock::now() - t0, 250ms) << "ended before subscriber_timeout of silence";
+    EXPECT_LT(Clock::now() - t0, 5s);
+    EXPECT_TRUE(rx.end_of_stream());
+  }
 }
 
 TEST(PubSubJpeg, FramesWaitUndecodedAndACorruptOneIsDroppedByRecv) {

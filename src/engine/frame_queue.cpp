@@ -36,7 +36,7 @@ std::optional<Pending> FrameQueue::pop(std::optional<std::chrono::milliseconds> 
   std::unique_lock lk(mu_);
   auto ready = [&] { return !frames_.empty() || reason_ != EndReason::None; };
   if (timeout) {
-    not_empty_.wait_for(lk, *timeout, ready);
+    if (timeout->count() > 0) not_empty_.wait_for(lk, *timeout, ready);  // 0: no wait (and no system call)
   } else {
     not_empty_.wait(lk, ready);
   }
@@ -50,12 +50,18 @@ std::optional<Pending> FrameQueue::pop(std::optional<std::chrono::milliseconds> 
   return std::nullopt;
 }
 
-void FrameQueue::end(EndReason reason, std::exception_ptr error) {
+bool FrameQueue::end(EndReason reason, std::exception_ptr error) {
   std::lock_guard lk(mu_);
-  if (reason_ != EndReason::None) return;
+  if (reason_ != EndReason::None) return false;
   reason_ = reason;
   error_ = std::move(error);
   not_empty_.notify_all();
+  return true;
+}
+
+bool FrameQueue::empty() const {
+  std::lock_guard lk(mu_);
+  return frames_.empty();
 }
 
 void FrameQueue::stop() {

@@ -41,12 +41,14 @@ class FrameQueue {
   /// not fit, drops the oldest frames or waits for room. Returns the frame's id, or 0 when stop()
   /// ended the wait (the frame is not queued).
   std::uint64_t push(Pending frame, std::size_t cost);
-  /// The next frame, waiting up to `timeout` (nullopt: for ever). nullopt when none came in time
+  /// The next frame, waiting up to `timeout` (nullopt: for ever; 0: not at all). nullopt when none came in time
   /// or the stream ended with the queue empty; then rethrows the error the stream ended with.
   std::optional<Pending> pop(std::optional<std::chrono::milliseconds> timeout);
 
-  /// Ends the stream (the first reason wins); frames already queued are still handed out.
-  void end(EndReason reason, std::exception_ptr error = nullptr);
+  bool empty() const;  ///< no frame queued now
+  /// Ends the stream (the first reason wins: true when this call ended it); frames already
+  /// queued are still handed out.
+  bool end(EndReason reason, std::exception_ptr error = nullptr);
   /// Wakes a push() waiting for room; later pushes do not wait.
   void stop();
   bool stopping() const;

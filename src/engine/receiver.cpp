@@ -1,5 +1,6 @@
 #include "engine/receiver.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <zmq_addon.hpp>
@@ -23,6 +24,12 @@ bool dropping(const Config& c) { return c.pattern == Pattern::PubSub || c.option
 // that is slow now and then; one that drops hands the application the newest frame.
 constexpr std::size_t kHoldingQueue = 32;
 constexpr std::size_t kDroppingQueue = 1;
+
+// Pattern 2: how long the application may be away from recv() before the receiving thread reads
+// the socket for it (ReadTurns): frames that wait longer than this in the socket's buffers while
+// nobody reads are stale ones. 1 ms is at most 1/30 of a frame period of a camera; at a thousand
+// frames a second the receiving thread wakes about once a millisecond to look.
+constexpr std::chrono::milliseconds kAwayBeforeDraining{1};
 
 }  // namespace
 
@@ -59,6 +66,10 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
     for (const auto& e : endpoints_) ports.push_back(std::atoi(e.substr(e.rfind(':') + 1).c_str()));
     buffer_.emplace(config_.options.pubsub_socket_buffer, std::move(ports));
   }
+  if (config_.pattern == Pattern::PubSub) {
+    turns_.emplace(kAwayBeforeDraining);
+    last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
   if (exact_) answers_ = std::make_unique<Answers>(config_.options.answer_timeout.value_or(config_.options.request_timeout / 2));
   log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
   thread_ = std::thread([this] { run(); });
@@ -66,46 +77,50 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
 
 void Receiver::run() noexcept {
   try {
-    serve();
+    if (turns_) {
+      serve_in_turns();
+    } else {
+      serve();
+    }
+  } catch (...) {
+    fail();
+  }
+  if (turns_) turns_->close();  // an application reading the socket gives it back first
+  link_.close();
+  exited_ = true;
+}
+
+void Receiver::fail() noexcept {
+  try {
+    throw;
   } catch (const zmq::error_t& e) {
     if (is_term(e)) {
       queue_.end(EndReason::Closed);
     } else {
-      log_->error("receiving thread failed: {}", e.what());
+      log_->error("receiving failed: {}", e.what());
       queue_.end(EndReason::Failed, translated(std::current_exception()));
     }
   } catch (const std::exception& e) {
     if (queue_.stopping()) {
       queue_.end(EndReason::Closed);  // close() interrupted a re-bind
     } else {
-      log_->error("receiving thread failed: {}", e.what());
+      log_->error("receiving failed: {}", e.what());
       queue_.end(EndReason::Failed, translated(std::current_exception()));
     }
+  } catch (...) {
+    queue_.end(EndReason::Failed, translated(std::current_exception()));
   }
-  link_.close();
-  exited_ = true;
 }
 
 void Receiver::serve() {
+  // Patterns 0/1 (pattern 2: serve_in_turns()). How long the socket may stay silent: Lazy Pirate.
   const Options& o = config_.options;
-  // How long the socket may stay silent: Lazy Pirate on 0/1, subscriber_timeout on 2.
-  std::chrono::milliseconds silence(-1);
-  if (traits_.acknowledged) {
-    silence = 3 * o.request_timeout;
-  } else if (o.subscriber_timeout) {
-    silence = *o.subscriber_timeout;
-  }
+  const std::chrono::milliseconds silence = 3 * o.request_timeout;
   link::RetryBudget budget(o.max_retries);
-  std::vector<zmq::message_t> parts;
   for (;;) {
     if (queue_.stopping()) return;
     if (!await_traffic(silence)) {
       if (queue_.stopping()) return;
-      if (!traits_.acknowledged) {
-        log_->warn("no frame for {} ms (subscriber_timeout): ending the stream", silence.count());
-        queue_.end(EndReason::SubscriberTimeout);
-        return;
-      }
       if (budget.miss()) {
         log_->warn("no traffic on {} for {} periods of {} ms: ending the stream", endpoints_.front(),
                    budget.misses(), silence.count());
@@ -117,18 +132,89 @@ void Receiver::serve() {
       if (!rebind(budget, silence)) return;
       continue;
     }
-    parts.clear();
-    const bool got = zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait).has_value();
-    if (buffer_) {
-      std::size_t size = 0;
-      for (const auto& p : parts) size += p.size();
-      buffer_->saw(size);
-      buffer_->apply(link_.connections());
-    }
-    if (!got) continue;
     budget.success();
-    if (!on_message(parts)) return;
+    if (!read_one(parts_)) return;
   }
+}
+
+void Receiver::serve_in_turns() {
+  for (;;) {
+    if (queue_.stopping() || queue_.reason() != EndReason::None || silent_too_long()) return;
+    if (!turns_->thread_takes(slice_left())) continue;
+    struct Leave {
+      ReadTurns& turns;
+      ~Leave() { turns.thread_leaves(); }
+    } leave{*turns_};
+    // The application is away: keep the queue fresh (it keeps the newest frames) until the
+    // application waits for a frame again, which means it keeps up with the stream.
+    for (;;) {
+      if (queue_.stopping() || silent_too_long()) return;
+      if (link_.await(ZMQ_POLLIN, slice_left()) != link::Link::Wait::Ready) continue;
+      const bool wanted = turns_->application_waiting();
+      if (!read_one(parts_)) return;
+      if (wanted) break;
+    }
+  }
+}
+
+bool Receiver::read_in_turn(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (!turns_->application_takes()) return false;
+  struct Leave {
+    ReadTurns& turns;
+    ~Leave() { turns.application_leaves(); }
+  } leave{*turns_};
+  try {
+    for (;;) {
+      if (queue_.stopping() || queue_.reason() != EndReason::None || !queue_.empty() || silent_too_long()) return true;
+      std::chrono::milliseconds slice = slice_left();
+      bool last = false;  // at least one look, even with no time left (recv(0ms) polls)
+      if (deadline) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+        if (left <= slice) {
+          slice = std::max(std::chrono::milliseconds(0), left);
+          last = true;
+        }
+      }
+      if (link_.await(ZMQ_POLLIN, slice) == link::Link::Wait::Ready && !read_one(parts_)) return true;
+      if (last) return true;
+    }
+  } catch (...) {
+    fail();
+  }
+  return true;
+}
+
+bool Receiver::read_one(std::vector<zmq::message_t>& parts) {
+  parts.clear();
+  const bool got = zmq::recv_multipart(link_.socket(), std::back_inserter(parts), zmq::recv_flags::dontwait).has_value();
+  if (buffer_) {
+    std::size_t size = 0;
+    for (const auto& p : parts) size += p.size();
+    buffer_->saw(size);
+    buffer_->apply(link_.connections());
+  }
+  if (!got) return true;
+  if (turns_) last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  return on_message(parts);
+}
+
+bool Receiver::silent_too_long() {
+  const auto& limit = config_.options.subscriber_timeout;
+  if (!limit) return false;
+  const std::chrono::steady_clock::time_point last{std::chrono::steady_clock::duration(last_traffic_.load())};
+  if (std::chrono::steady_clock::now() - last < *limit) return false;
+  if (queue_.end(EndReason::SubscriberTimeout)) {
+    log_->warn("no frame for {} ms (subscriber_timeout): ending the stream", limit->count());
+  }
+  return true;
+}
+
+std::chrono::milliseconds Receiver::slice_left() const {
+  const auto& limit = config_.options.subscriber_timeout;
+  if (!limit) return kStopSlice;
+  const std::chrono::steady_clock::time_point last{std::chrono::steady_clock::duration(last_traffic_.load())};
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(last + *limit - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), kStopSlice);
 }
 
 bool Receiver::rebind(link::RetryBudget& budget, std::chrono::milliseconds silence) {
@@ -274,7 +360,27 @@ std::optional<Frame> Receiver::recv(std::optional<std::chrono::milliseconds> tim
       left = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                         deadline - std::chrono::steady_clock::now()));
     }
-    std::optional<Pending> p = queue_.pop(left);
+    std::optional<Pending> p;
+    if (!turns_) {
+      p = queue_.pop(left);
+    } else if (!(p = queue_.pop(std::chrono::milliseconds(0))) && queue_.reason() == EndReason::None) {
+      // Pattern 2: read the socket here, unless the receiving thread holds it (the application
+      // was away) or another recv() does; then wait for what they queue.
+      if (read_in_turn(timeout ? std::optional(deadline) : std::nullopt)) {
+        p = queue_.pop(std::chrono::milliseconds(0));
+        if (!p && !queue_.stopping() && queue_.reason() == EndReason::None &&
+            (!timeout || std::chrono::steady_clock::now() < deadline)) {
+          continue;  // a malformed message, or another recv() took the frame
+        }
+      } else {
+        turns_->application_waits();
+        struct Waited {
+          ReadTurns& turns;
+          ~Waited() { turns.application_waited(); }
+        } waited{*turns_};
+        p = queue_.pop(left);
+      }
+    }
     if (!p) return std::nullopt;
     if (!p->jpeg) return std::move(p->frame);
     try {

@@ -1,9 +1,12 @@
 // The receiving side, composed of: a link bound to the port(s) and its retry budget (Lazy Pirate
 // re-binds after silence on patterns 0/1; subscriber_timeout on 2), a reply policy, the frame
-// codec, and the queue that hands frames to recv(). A background thread runs the link.
+// codec, and the queue that hands frames to recv(). A background thread runs the link; on pattern
+// 2 it takes turns with recv() (ReadTurns): the application reads the socket itself while it keeps
+// up, the thread drains it into the queue while the application is away.
 //
-// Threads: link_, policy_, decoder_, header_ and parts_ belong to the receiving thread once it
-// runs (the constructor binds before starting it; close() joins it before touching link_ again).
+// Threads: link_, policy_, decoder_, header_ and buffer_ belong to the receiving thread once it
+// runs (the constructor binds before starting it; close() joins it before touching link_ again);
+// on pattern 2, to whoever holds the turn (turns_).
 // queue_ is shared and guarded by its own mutex; the counters are atomics. close() asks the
 // thread to leave (it looks every kStopSlice) and shuts ctx_ down only if it does not.
 #pragma once
@@ -22,6 +25,7 @@
 #include "codec/frame_codec.hpp"
 #include "engine/answers.hpp"
 #include "engine/frame_queue.hpp"
+#include "engine/read_turns.hpp"
 #include "engine/reply_policy.hpp"
 #include "engine/senders.hpp"
 #include "link/link.hpp"
@@ -59,7 +63,21 @@ class Receiver {
 
  private:
   void run() noexcept;
+  /// Ends the queue with the exception being handled (inside a catch block).
+  void fail() noexcept;
   void serve();
+  /// Pattern 2: the receiving thread's side of the turns.
+  void serve_in_turns();
+  /// Pattern 2: recv() reads the socket itself until a frame is queued, `deadline` passes or the
+  /// stream ends; false when someone else holds the socket (recv() then waits in the queue).
+  bool read_in_turn(std::optional<std::chrono::steady_clock::time_point> deadline);
+  /// Reads one waiting message (none: true) and handles it; false when it ended the stream.
+  bool read_one(std::vector<zmq::message_t>& parts);
+  /// Pattern 2: no message for subscriber_timeout ends the stream (true then).
+  bool silent_too_long();
+  /// Pattern 2: how long to wait for traffic at most now (kStopSlice, or less when
+  /// subscriber_timeout comes first).
+  std::chrono::milliseconds slice_left() const;
   /// Waits up to `silence` (negative: for ever) for a message; false on silence or close().
   bool await_traffic(std::chrono::milliseconds silence);
   /// Lazy Pirate re-bind after `silence`. A bind refused because someone else took the address
@@ -99,6 +117,9 @@ class Receiver {
   std::vector<zmq::message_t> replies_;  // reply parts, reused
   std::optional<net::ReceiveBuffer> buffer_;  // pattern 2 over tcp: each connection's SO_RCVBUF
   FrameQueue queue_;
+  std::optional<ReadTurns> turns_;  // pattern 2: who reads the socket
+  std::vector<zmq::message_t> parts_;  // the message being read, reused (whoever holds the turn)
+  std::atomic<std::chrono::steady_clock::rep> last_traffic_;  // pattern 2: the last message read
   std::atomic<bool> closing_{false};
   std::atomic<bool> exited_{false};     // the receiving thread has closed its socket and is leaving
   std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0}, answers_late_{0};
