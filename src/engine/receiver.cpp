@@ -31,6 +31,15 @@ constexpr std::size_t kDroppingQueue = 1;
 // frames a second the receiving thread wakes about once a millisecond to look.
 constexpr std::chrono::milliseconds kAwayBeforeDraining{1};
 
+// Runs `f` when the scope ends (gives a turn back however the scope is left).
+template <typename F>
+struct AtExit {
+  F f;
+  ~AtExit() { f(); }
+};
+template <typename F>
+AtExit(F) -> AtExit<F>;
+
 }  // namespace
 
 Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
@@ -141,10 +150,7 @@ void Receiver::serve_in_turns() {
   for (;;) {
     if (queue_.stopping() || queue_.reason() != EndReason::None || silent_too_long()) return;
     if (!turns_->thread_takes(slice_left())) continue;
-    struct Leave {
-      ReadTurns& turns;
-      ~Leave() { turns.thread_leaves(); }
-    } leave{*turns_};
+    const AtExit leave{[this] { turns_->thread_leaves(); }};
     // The application is away: keep the queue fresh (it keeps the newest frames) until the
     // application waits for a frame again, which means it keeps up with the stream.
     for (;;) {
@@ -159,10 +165,7 @@ void Receiver::serve_in_turns() {
 
 bool Receiver::read_in_turn(std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (!turns_->application_takes()) return false;
-  struct Leave {
-    ReadTurns& turns;
-    ~Leave() { turns.application_leaves(); }
-  } leave{*turns_};
+  const AtExit leave{[this] { turns_->application_leaves(); }};
   try {
     for (;;) {
       if (queue_.stopping() || queue_.reason() != EndReason::None || !queue_.empty() || silent_too_long()) return true;
@@ -374,10 +377,7 @@ std::optional<Frame> Receiver::recv(std::optional<std::chrono::milliseconds> tim
         }
       } else {
         turns_->application_waits();
-        struct Waited {
-          ReadTurns& turns;
-          ~Waited() { turns.application_waited(); }
-        } waited{*turns_};
+        const AtExit waited{[this] { turns_->application_waited(); }};
         p = queue_.pop(left);
       }
     }
