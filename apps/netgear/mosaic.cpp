@@ -13,14 +13,8 @@ namespace netgear::cli {
 namespace {
 
 cv::Mat to_bgr8(const cv::Mat& frame) {
-  cv::Mat m = displayable(frame);
-  if (m.empty()) return m;
-  cv::Mat out;
-  switch (m.channels()) {
-    case 1: cv::cvtColor(m, out, cv::COLOR_GRAY2BGR); return out;
-    case 4: cv::cvtColor(m, out, cv::COLOR_BGRA2BGR); return out;
-    default: return m;
-  }
+  const cv::Mat m = displayable(frame);
+  return m.empty() ? m : to_bgr(m);
 }
 
 // Draws `text` left-aligned and vertically centred in `bar`, shrunk to fit its width.

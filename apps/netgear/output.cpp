@@ -29,6 +29,8 @@ constexpr VideoFormat kVideoFormats[] = {
     {".avi", "MJPG"}, {".mp4", "mp4v"}, {".m4v", "mp4v"}, {".mov", "mp4v"}, {".mkv", "MJPG"},
 };
 
+}  // namespace
+
 cv::Mat to_bgr(const cv::Mat& m) {
   cv::Mat out;
   switch (m.channels()) {
@@ -37,8 +39,6 @@ cv::Mat to_bgr(const cv::Mat& m) {
     default: return m;
   }
 }
-
-}  // namespace
 
 cv::Mat displayable(const cv::Mat& frame) {
   if (frame.empty() || frame.dims > 2) return {};

@@ -84,4 +84,8 @@ class Viewer {
 /// Empty when the frame cannot be shown (more than 2 dimensions).
 cv::Mat displayable(const cv::Mat& frame);
 
+/// A displayable() frame as 3-channel BGR: gray spread to three channels, 4 channels taken as BGRA
+/// (what a 4-channel frame is to OpenCV; the wire does not say a raw frame's colorspace).
+cv::Mat to_bgr(const cv::Mat& m);
+
 }  // namespace netgear::cli

@@ -19,6 +19,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "mosaic.hpp"
+#include "output.hpp"
 #include "servers.hpp"
 #include "support/test_support.hpp"
 
@@ -721,6 +722,23 @@ TEST(CliMosaic, LayoutLabelsAndLetterbox) {
   const cv::Mat cube = compose_mosaic({{"x", cv::Mat(3, dims, CV_8U, cv::Scalar(9)), 1.0, false}}, st);
   EXPECT_EQ(pixels_not(cube, mosaic_image_rect(0, 1, st), st.background), 0);
   EXPECT_GT(pixels_not(cube, mosaic_label_rect(0, 1, st), st.label_bar), 0);
+}
+
+TEST(CliOutput, ToBgrSpreadsGrayAndDropsAlpha) {
+  using netgear::cli::to_bgr;
+  const cv::Mat gray = to_bgr(cv::Mat(2, 3, CV_8UC1, cv::Scalar(77)));
+  ASSERT_EQ(gray.type(), CV_8UC3);
+  EXPECT_EQ(gray.size(), cv::Size(3, 2));
+  EXPECT_EQ(px(gray, 2, 1), cv::Vec3b(77, 77, 77));
+  const cv::Mat bgra = to_bgr(cv::Mat(2, 3, CV_8UC4, cv::Scalar(10, 20, 30, 40)));
+  ASSERT_EQ(bgra.type(), CV_8UC3);
+  EXPECT_EQ(px(bgra, 0, 0), cv::Vec3b(10, 20, 30));
+  const cv::Mat bgr(2, 3, CV_8UC3, cv::Scalar(1, 2, 3));
+  EXPECT_EQ(to_bgr(bgr).data, bgr.data);  // already BGR: the same pixels, not a copy
+  // Through displayable() first, as the recorder and the mosaic do: 16-bit gray becomes 8-bit.
+  const cv::Mat deep = to_bgr(netgear::cli::displayable(cv::Mat(2, 3, CV_16UC1, cv::Scalar(65535))));
+  ASSERT_EQ(deep.type(), CV_8UC3);
+  EXPECT_EQ(px(deep, 1, 1), cv::Vec3b(255, 255, 255));
 }
 
 TEST(CliMosaic, TilesInFirstSeenOrderWithTheirRates) {
