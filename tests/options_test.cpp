@@ -17,6 +17,7 @@ TEST(Options, DefaultsAreVidgears) {
   EXPECT_EQ(o.jpeg_compression_quality, 90);
   EXPECT_TRUE(o.jpeg_compression_fastdct);
   EXPECT_FALSE(o.jpeg_compression_fastupsample);
+  EXPECT_EQ(o.jpeg_compression_threads, 0);  // not in vidgear: one per core, at most 4
   EXPECT_FALSE(o.subscriber_timeout);
 }
 
@@ -24,7 +25,7 @@ TEST(Options, ParseFromJson) {
   auto o = parse_options(nlohmann::json::parse(R"({
     "max_retries": 7, "request_timeout": 0.25, "subscriber_timeout": 2,
     "jpeg_compression": "GRAY", "jpeg_compression_quality": 55,
-    "jpeg_compression_fastdct": false, "jpeg_compression_fastupsample": true,
+    "jpeg_compression_fastdct": false, "jpeg_compression_fastupsample": true, "jpeg_compression_threads": 3,
     "flag": 0, "copy": true, "track": false, "queue_size": 4, "keep_newest": true, "pubsub_socket_buffer": 0})"));
   EXPECT_EQ(o.max_retries, 7);
   EXPECT_EQ(o.request_timeout, std::chrono::milliseconds(250));
@@ -34,6 +35,7 @@ TEST(Options, ParseFromJson) {
   EXPECT_EQ(o.jpeg_compression_quality, 55);
   EXPECT_FALSE(o.jpeg_compression_fastdct);
   EXPECT_TRUE(o.jpeg_compression_fastupsample);
+  EXPECT_EQ(o.jpeg_compression_threads, 3);
   EXPECT_EQ(o.queue_size, 4u);
   EXPECT_TRUE(o.keep_newest);
   EXPECT_EQ(o.pubsub_socket_buffer, 0u);
@@ -84,6 +86,8 @@ TEST(Options, BadNamesAndValuesNameTheOption) {
   expect_option_error({{"jpeg_compression_quality", 5}}, "jpeg_compression_quality", "5");
   expect_option_error({{"jpeg_compression_quality", "high"}}, "jpeg_compression_quality", "'high'");
   expect_option_error({{"jpeg_compression", "HSV"}}, "jpeg_compression", "'HSV'");
+  expect_option_error({{"jpeg_compression_threads", -1}}, "jpeg_compression_threads", "-1");
+  expect_option_error({{"jpeg_compression_threads", 17}}, "jpeg_compression_threads", "17");
   expect_option_error({{"max_retries", -1}}, "max_retries", "-1");
   expect_option_error({{"request_timeout", 0.001}}, "request_timeout", "0.001");
   expect_option_error({{"request_timeout", "soon"}}, "request_timeout", "'soon'");

@@ -39,6 +39,50 @@ struct PlainPeer {
 
 // --- NetGear sender -> plain socket -------------------------------------------------------------
 
+// With jpeg_compression_threads a 640x480 frame is encoded as 2 strips at once, joined at a
+// restart marker: still one baseline JPEG, which a plain TurboJPEG decoder (simplejpeg's, vidgear's)
+// reads to exactly the pixels of a whole encode of the frame.
+TEST(SenderOnTheWire, JpegInStripsIsOneJpegThatAPlainDecoderReads) {
+  const std::string port = std::to_string(test::free_tcp_port());
+  PlainPeer peer(zmq::socket_type::rep, "tcp://127.0.0.1:" + port, true);
+  Config c = config(false, Pattern::ReqRep, Protocol::Tcp, port);
+  c.options.jpeg_compression_threads = 2;
+  NetGear tx(c);
+  const cv::Mat m = test::random_mat(480, 640, CV_8UC3, 5);
+  std::thread t([&] { EXPECT_TRUE(tx.send(m).delivered); });
+  auto parts = recv_parts(peer.sock);
+  ASSERT_EQ(parts.size(), 2u);
+  peer.sock.send(zmq::str_buffer("Data received on device: ABCD1234 !"));
+  t.join();
+
+  const auto* p = static_cast<const unsigned char*>(parts[1].data());
+  const std::vector<unsigned char> jpeg(p, p + parts[1].size());
+  const auto has = [&](std::initializer_list<unsigned char> marker) {
+    return std::search(jpeg.begin(), jpeg.end(), marker.begin(), marker.end()) != jpeg.end();
+  };
+  EXPECT_TRUE(has({0xFF, 0xDD, 0x00, 0x04, 0x04, 0xB0}));  // DRI: 30 MCU rows x 40 MCUs = 1200
+  EXPECT_TRUE(has({0xFF, 0xD0}));                          // the seam
+  EXPECT_FALSE(has({0xFF, 0xD1}));                         // and only one
+
+  tjhandle h = tjInitDecompress();
+  cv::Mat got(480, 640, CV_8UC3), expected(480, 640, CV_8UC3);
+  EXPECT_EQ(tjDecompress2(h, jpeg.data(), jpeg.size(), got.data, 640, 0, 480, TJPF_BGR, TJFLAG_FASTDCT), 0);
+  tjhandle e = tjInitCompress();
+  unsigned char* whole = nullptr;
+  unsigned long whole_size = 0;
+  ASSERT_EQ(tjCompress2(e, m.data, 640, 0, 480, TJPF_BGR, &whole, &whole_size, TJSAMP_422, 90, TJFLAG_FASTDCT), 0);
+  EXPECT_EQ(tjDecompress2(h, whole, whole_size, expected.data, 640, 0, 480, TJPF_BGR, TJFLAG_FASTDCT), 0);
+  tjFree(whole);
+  tjDestroy(e);
+  tjDestroy(h);
+  EXPECT_EQ(cv::norm(got, expected, cv::NORM_INF), 0);
+
+  std::thread closer([&] { tx.close(); });
+  parts = recv_parts(peer.sock);
+  peer.sock.send(zmq::str_buffer("Termination signal successfully received at Client's end!"));
+  closer.join();
+}
+
 TEST(SenderOnTheWire, PairRawHeaderAndPayloadBytes) {
   const std::string port = std::to_string(test::free_tcp_port());
   PlainPeer peer(zmq::socket_type::pair, "tcp://127.0.0.1:" + port, true);

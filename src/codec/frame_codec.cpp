@@ -28,7 +28,8 @@ FrameEncoder::FrameEncoder(const Options& o, bool lend_raw, net::BufferPool& poo
       fastupsample_(o.jpeg_compression_fastupsample),
       lend_raw_(lend_raw),
       pool_(pool),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      jpeg_encoder_(codec_threads(o.jpeg_compression_threads)) {}
 
 EncodePlan FrameEncoder::plan(const cv::Mat& frame, PayloadFields f) {
   f.compression.reset();
@@ -88,7 +89,10 @@ void FrameEncoder::fill(const cv::Mat& frame, const EncodePlan& plan, zmq::messa
 }
 
 FrameDecoder::FrameDecoder(const Options& o)
-    : fastdct_(o.jpeg_compression_fastdct), fastupsample_(o.jpeg_compression_fastupsample), max_bytes_(o.max_frame_bytes) {}
+    : fastdct_(o.jpeg_compression_fastdct),
+      fastupsample_(o.jpeg_compression_fastupsample),
+      max_bytes_(o.max_frame_bytes),
+      jpeg_decoder_(codec_threads(o.jpeg_compression_threads)) {}
 
 std::size_t FrameDecoder::peek(const wire::Compression& compression, const zmq::message_t& payload) {
   return jpeg_decoder_.peek(static_cast<const std::uint8_t*>(payload.data()), payload.size(), compression.colorspace,

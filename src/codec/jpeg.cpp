@@ -4,14 +4,19 @@
 // single-channel for GRAY; the receiver decodes into the pixel order the sender named.
 #include "codec/jpeg.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include <turbojpeg.h>
 
+#include "codec/fork_join.hpp"
 #include "codec/frame_memory.hpp"
+#include "codec/jpeg_restart.hpp"
 #include "netgear/error.hpp"
 
 namespace netgear::codec {
@@ -75,12 +80,61 @@ std::string tj_error(void* handle) {
   return msg != nullptr ? std::string(msg) : std::string("unknown libjpeg-turbo error");
 }
 
+// Grows a tjAlloc'd output buffer to `need` bytes (never shrinks: same-size frames reuse it).
+void reserve_tj(std::uint8_t*& buffer, std::size_t& capacity, unsigned long need) {
+  if (need <= capacity) return;
+  unsigned char* grown = tjAlloc(static_cast<int>(need));
+  if (grown == nullptr) throw Error("JPEG: out of memory for a " + std::to_string(need) + " byte buffer");
+  if (buffer != nullptr) tjFree(buffer);
+  buffer = grown;
+  capacity = need;
+}
+
+// Rows per strip when `threads` encode a width x height frame at once, or 0 to encode it whole.
+// Strips are whole MCU rows; one restart interval (a strip) holds at most 65535 MCUs.
+int strip_rows(int width, int height, int subsamp, int threads) {
+  const long pixels = static_cast<long>(width) * height;
+  const int mcu_h = tjMCUHeight[subsamp], mcu_w = tjMCUWidth[subsamp];
+  const int mcu_rows = (height + mcu_h - 1) / mcu_h;
+  const long strips = std::min<long>({threads, pixels / kMinPixelsPerThread, mcu_rows});
+  if (strips < 2) return 0;
+  const int mcus_per_row = (width + mcu_w - 1) / mcu_w;
+  const int rows = std::min(static_cast<int>((mcu_rows + strips - 1) / strips), 0xFFFF / mcus_per_row);
+  return rows * mcu_h;
+}
+
 }  // namespace
+
+int codec_threads(int threads) {
+  if (threads > 0) return threads;
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 4U));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Encoder
 
-JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
+struct JpegEncoder::Strips {
+  struct Strip {
+    tjhandle handle = nullptr;
+    std::uint8_t* buffer = nullptr;
+    std::size_t capacity = 0, size = 0;
+  };
+  explicit Strips(int threads) : workers(threads) {}
+  ~Strips() {
+    for (Strip& s : strips) {
+      if (s.buffer != nullptr) tjFree(s.buffer);
+      if (s.handle != nullptr) tjDestroy(s.handle);
+    }
+  }
+  Strips(const Strips&) = delete;
+  Strips& operator=(const Strips&) = delete;
+  ForkJoin workers;
+  std::vector<Strip> strips;
+  std::vector<std::span<const std::uint8_t>> pieces;
+  std::vector<std::uint8_t> joined;
+};
+
+JpegEncoder::JpegEncoder(int threads) : handle_(tjInitCompress()), threads_(std::max(threads, 1)) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG compressor: " + tj_error(nullptr));
 }
@@ -93,13 +147,17 @@ JpegEncoder::~JpegEncoder() {
 JpegEncoder::JpegEncoder(JpegEncoder&& other) noexcept
     : handle_(std::exchange(other.handle_, nullptr)),
       buffer_(std::exchange(other.buffer_, nullptr)),
-      capacity_(std::exchange(other.capacity_, 0)) {}
+      capacity_(std::exchange(other.capacity_, 0)),
+      threads_(other.threads_),
+      strips_(std::move(other.strips_)) {}
 
 JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
   // Swapping hands our old resources to `other`, whose destructor releases them.
   std::swap(handle_, other.handle_);
   std::swap(buffer_, other.buffer_);
   std::swap(capacity_, other.capacity_);
+  std::swap(threads_, other.threads_);
+  std::swap(strips_, other.strips_);
   return *this;
 }
 
@@ -140,20 +198,17 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
   if (need == static_cast<unsigned long>(-1) || need > static_cast<unsigned long>(INT_MAX)) {
     throw FrameError("JPEG: frame too large to encode (" + describe(image) + ")");
   }
-  if (need > capacity_) {
-    unsigned char* grown = tjAlloc(static_cast<int>(need));
-    if (grown == nullptr)
-      throw Error("JPEG: out of memory for a " + std::to_string(need) + " byte buffer");
-    if (buffer_ != nullptr) tjFree(buffer_);
-    buffer_ = grown;
-    capacity_ = need;
+  // TurboJPEG's own default when compressing is the fast DCT, so "not fast" has to be asked for
+  // explicitly, or fastdct=false would change nothing.
+  const int flags = TJFLAG_NOREALLOC | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
+  if (const int rows = threads_ > 1 ? strip_rows(image.cols, image.rows, subsamp, threads_) : 0; rows > 0) {
+    auto joined = encode_strips(image, pf, subsamp, quality, flags, rows);
+    if (!joined.empty()) return joined;
   }
+  reserve_tj(buffer_, capacity_, need);
 
   unsigned char* out = buffer_;
   unsigned long size = capacity_;
-  // TurboJPEG's own default when compressing is the fast DCT, so "not fast" has to be asked for
-  // explicitly, or fastdct=false would change nothing.
-  int flags = TJFLAG_NOREALLOC | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
   // Straight from the Mat's memory with its own stride: a ROI needs no copy.
   if (tjCompress2(static_cast<tjhandle>(handle_), image.data, image.cols,
                   static_cast<int>(image.step[0]), image.rows, pf, &out, &size, subsamp, quality,
@@ -163,10 +218,63 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
   return {buffer_, static_cast<std::size_t>(size)};
 }
 
+// Empty when the strips do not splice (only if TurboJPEG wrote something unexpected, e.g. with
+// its TJ_RESTART or TJ_OPTIMIZE environment variables set): encode() then encodes whole.
+std::span<const std::uint8_t> JpegEncoder::encode_strips(const cv::Mat& image, int pf, int subsamp, int quality,
+                                                         int flags, int rows) {
+  if (!strips_) strips_ = std::make_unique<Strips>(threads_);
+  Strips& s = *strips_;
+  const int count = (image.rows + rows - 1) / rows;
+  while (static_cast<int>(s.strips.size()) < count) {
+    tjhandle h = tjInitCompress();
+    if (h == nullptr) throw Error("JPEG: cannot create a TurboJPEG compressor: " + tj_error(nullptr));
+    s.strips.push_back({h, nullptr, 0, 0});
+  }
+  s.workers.run(count, [&](int k) {
+    Strips::Strip& strip = s.strips[static_cast<std::size_t>(k)];
+    const int top = k * rows, height = std::min(rows, image.rows - top);
+    reserve_tj(strip.buffer, strip.capacity, tjBufSize(image.cols, height, subsamp));
+    unsigned char* out = strip.buffer;
+    unsigned long size = strip.capacity;
+    if (tjCompress2(strip.handle, image.ptr(top), image.cols, static_cast<int>(image.step[0]), height, pf, &out,
+                    &size, subsamp, quality, flags) != 0) {
+      throw Error("JPEG: encoding failed: " + tj_error(strip.handle));
+    }
+    strip.size = size;
+  });
+  s.pieces.clear();
+  for (int k = 0; k < count; ++k) {
+    const Strips::Strip& strip = s.strips[static_cast<std::size_t>(k)];
+    s.pieces.emplace_back(strip.buffer, strip.size);
+  }
+  if (!restart::splice(s.pieces, s.joined)) return {};
+  return s.joined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoder
 
-JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
+struct JpegDecoder::Parts {
+  explicit Parts(int threads) : workers(threads) {
+    for (int k = 0; k < threads; ++k) {
+      handles.push_back(tjInitDecompress());
+      if (handles.back() == nullptr) throw Error("JPEG: cannot create a TurboJPEG decompressor: " + tj_error(nullptr));
+    }
+    buffers.resize(static_cast<std::size_t>(threads));
+  }
+  ~Parts() {
+    for (tjhandle h : handles) {
+      if (h != nullptr) tjDestroy(h);
+    }
+  }
+  Parts(const Parts&) = delete;
+  Parts& operator=(const Parts&) = delete;
+  ForkJoin workers;
+  std::vector<tjhandle> handles;                   // one per part
+  std::vector<std::vector<std::uint8_t>> buffers;  // one per part: its JPEG
+};
+
+JpegDecoder::JpegDecoder(int threads) : handle_(tjInitDecompress()), threads_(std::max(threads, 1)) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG decompressor: " + tj_error(nullptr));
 }
@@ -176,10 +284,12 @@ JpegDecoder::~JpegDecoder() {
 }
 
 JpegDecoder::JpegDecoder(JpegDecoder&& other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)) {}
+    : handle_(std::exchange(other.handle_, nullptr)), threads_(other.threads_), parts_(std::move(other.parts_)) {}
 
 JpegDecoder& JpegDecoder::operator=(JpegDecoder&& other) noexcept {
   std::swap(handle_, other.handle_);
+  std::swap(threads_, other.threads_);
+  std::swap(parts_, other.parts_);
   return *this;
 }
 
@@ -245,11 +355,49 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
   // STOPONWARNING makes it give up at the first problem, so a bad frame costs little to drop.
   int flags = TJFLAG_STOPONWARNING | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
   if (fastupsample) flags |= TJFLAG_FASTUPSAMPLE;
+  if (threads_ > 1 && static_cast<long>(width) * height >= 2 * kMinPixelsPerThread &&
+      decode_parts(data, size, out, pf, flags)) {
+    return out;
+  }
+  last_parts_ = 0;
   if (tjDecompress2(tj, data, static_cast<unsigned long>(size), out.data, width,
                     static_cast<int>(out.step[0]), height, pf, flags) != 0) {
     throw ProtocolError("JPEG: decoding failed: " + tj_error(handle_));
   }
+  last_parts_ = 1;
   return out;
+}
+
+// false (nothing written) when the JPEG has no restart intervals of whole MCU rows to split at,
+// such as every JPEG of a vidgear sender: decode() then decodes it whole.
+bool JpegDecoder::decode_parts(const std::uint8_t* data, std::size_t size, cv::Mat& out, int pf, int flags) {
+  const std::span<const std::uint8_t> jpeg(data, size);
+  // At most one interval per 8 rows is of use; a JPEG with more is decoded whole.
+  const auto layout = restart::read_layout(jpeg, static_cast<std::size_t>(out.rows) / 8 + 1);
+  if (!layout || layout->width != out.cols || layout->height != out.rows) return false;
+  const int rows = restart::rows_per_interval(*layout);
+  const std::size_t intervals = layout->intervals.size();
+  if (rows == 0 || intervals < 2 || intervals != static_cast<std::size_t>((out.rows + rows - 1) / rows)) return false;
+
+  if (!parts_) parts_ = std::make_unique<Parts>(threads_);
+  last_parts_ = 0;
+  Parts& p = *parts_;
+  const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), intervals));
+  p.workers.run(count, [&](int k) {
+    const std::size_t first = intervals * static_cast<std::size_t>(k) / static_cast<std::size_t>(count);
+    const std::size_t last = intervals * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(count);
+    std::vector<std::uint8_t>& part = p.buffers[static_cast<std::size_t>(k)];
+    restart::extract_part(jpeg, *layout, first, last, part);
+    const int top = static_cast<int>(first) * rows;
+    const int height = std::min(out.rows, static_cast<int>(last) * rows) - top;
+    tjhandle h = p.handles[static_cast<std::size_t>(k)];
+    if (tjDecompress2(h, part.data(), static_cast<unsigned long>(part.size()), out.ptr(top), out.cols,
+                      static_cast<int>(out.step[0]), height, pf, flags) != 0) {
+      throw ProtocolError("JPEG: decoding failed: " + tj_error(h));
+    }
+  });
+  last_parts_ = count;
+  return true;
 }
 
 }  // namespace netgear::codec

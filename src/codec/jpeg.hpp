@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include <opencv2/core/mat.hpp>
@@ -20,11 +21,21 @@ namespace netgear::codec {
 /// 16384 covers every real camera and video frame.
 inline constexpr int kMaxJpegDimension = 16384;
 
+/// Smallest number of pixels a thread of the codec gets: smaller frames are coded by one thread,
+/// where a hand-off and a strip's own set-up would cost more than they save (640x480 is coded in
+/// 2 strips at most, 480x360 whole).
+inline constexpr long kMinPixelsPerThread = 131072;
+
+/// The threads a codec uses for `threads` as Options::jpeg_compression_threads gives it (0: as
+/// many as the machine has cores, at most 4).
+int codec_threads(int threads);
+
 /// Encodes 8-bit frames to baseline JFIF JPEG: 4:2:2 chroma for colour, single-channel for GRAY.
-/// Not thread-safe; one per thread.
+/// With threads > 1 a large frame is encoded as horizontal strips at once, joined at restart
+/// markers (docs/jpeg.md, "Threads"). Not thread-safe; one per thread.
 class JpegEncoder {
  public:
-  JpegEncoder();
+  explicit JpegEncoder(int threads = 1);
   ~JpegEncoder();
   JpegEncoder(JpegEncoder&&) noexcept;
   JpegEncoder& operator=(JpegEncoder&&) noexcept;
@@ -43,15 +54,23 @@ class JpegEncoder {
   static void check(const cv::Mat& image, Colorspace cs);
 
  private:
+  struct Strips;  // the threads, compressors and buffers of strip encoding, made when first used
+  std::span<const std::uint8_t> encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags,
+                                              int strip_rows);
+
   void* handle_ = nullptr;           // tjhandle
   std::uint8_t* buffer_ = nullptr;   // tjAlloc'd, grown with tjBufSize, reused
   std::size_t capacity_ = 0;
+  int threads_ = 1;
+  std::unique_ptr<Strips> strips_;
 };
 
-/// Decodes JPEG payloads. Not thread-safe; one per thread.
+/// Decodes JPEG payloads. With threads > 1, a large JPEG whose restart intervals are whole rows
+/// of MCUs (as JpegEncoder writes them with threads) is decoded in parts at once, with the same
+/// result. Not thread-safe; one per thread.
 class JpegDecoder {
  public:
-  JpegDecoder();
+  explicit JpegDecoder(int threads = 1);
   ~JpegDecoder();
   JpegDecoder(JpegDecoder&&) noexcept;
   JpegDecoder& operator=(JpegDecoder&&) noexcept;
@@ -67,9 +86,17 @@ class JpegDecoder {
   /// The checks decode() makes before it allocates (the header, the dimensions, the size in
   /// `cs`), without decoding: the bytes the decoded frame will take. Throws like decode().
   std::size_t peek(const std::uint8_t* data, std::size_t size, Colorspace cs, std::size_t max_bytes = SIZE_MAX);
+  /// How many parts the last successful decode() decoded at once (1: whole).
+  int last_parts() const { return last_parts_; }
 
  private:
+  struct Parts;  // the threads, decompressors and buffers of decoding in parts, made when first used
+  bool decode_parts(const std::uint8_t* data, std::size_t size, cv::Mat& out, int pf, int flags);
+
   void* handle_ = nullptr;  // tjhandle
+  int threads_ = 1;
+  int last_parts_ = 0;
+  std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace netgear::codec

@@ -141,6 +141,8 @@ const std::vector<OptionSpec>& specs() {
        }},
       {"jpeg_compression_quality",
        [](Options& o, auto n, const auto& v) { o.jpeg_compression_quality = as_int_of<int>(n, v); }},
+      {"jpeg_compression_threads",
+       [](Options& o, auto n, const auto& v) { o.jpeg_compression_threads = as_int_of<int>(n, v); }},
       {"jpeg_compression_fastdct",
        [](Options& o, auto n, const auto& v) { o.jpeg_compression_fastdct = as_bool(n, v); }},
       {"jpeg_compression_fastupsample",

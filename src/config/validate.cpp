@@ -51,6 +51,10 @@ std::optional<Problem> first_problem(const Options& o) {
   }
   const int pairing = static_cast<int>(o.return_pairing);
   if (pairing < 0 || pairing > 1) return Problem{"return_pairing", std::to_string(pairing), "sticky or exact"};
+  if (o.jpeg_compression_threads < 0 || o.jpeg_compression_threads > 16) {
+    return Problem{"jpeg_compression_threads", std::to_string(o.jpeg_compression_threads),
+                   "an integer from 0 (one per core, at most 4) to 16"};
+  }
   if (o.jpeg_compression_quality < 10 || o.jpeg_compression_quality > 100) {
     return Problem{"jpeg_compression_quality", std::to_string(o.jpeg_compression_quality), "an integer from 10 to 100"};
   }

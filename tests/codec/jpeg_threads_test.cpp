@@ -1,0 +1,387 @@
+// Tests of JPEG coding with threads: strips joined at restart markers (src/codec/jpeg_restart.*),
+// the decoder's parts, and the fork-join the codec runs them on (src/codec/fork_join.*).
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <turbojpeg.h>
+
+#include "codec/fork_join.hpp"
+#include "codec/jpeg.hpp"
+#include "codec/jpeg_restart.hpp"
+#include "netgear/error.hpp"
+#include "netgear/options.hpp"
+#include "test_pattern.hpp"
+
+namespace {
+
+using netgear::Colorspace;
+using netgear::ProtocolError;
+using netgear::codec::ForkJoin;
+using netgear::codec::JpegDecoder;
+using netgear::codec::JpegEncoder;
+using netgear::pattern::make_test_frame;
+namespace restart = netgear::codec::restart;
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes encode(const cv::Mat& m, Colorspace cs, int threads) {
+  JpegEncoder enc(threads);
+  auto span = enc.encode(m, cs, 90, true);
+  return Bytes(span.begin(), span.end());
+}
+
+// `parts`, when given: how many parts the decoder decoded at once.
+cv::Mat decode(const Bytes& b, Colorspace cs, int threads, bool fastupsample = false, int* parts = nullptr) {
+  JpegDecoder dec(threads);
+  cv::Mat m = dec.decode(b.data(), b.size(), cs, true, fastupsample);
+  if (parts != nullptr) *parts = dec.last_parts();
+  return m;
+}
+
+int parts_of(const Bytes& b, int threads) {
+  int parts = 0;
+  decode(b, Colorspace::BGR, threads, false, &parts);
+  return parts;
+}
+
+bool identical(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
+}
+
+// TurboJPEG reads TJ_RESTART at each compression ("N": a restart marker every N MCU rows, "NB":
+// every N MCUs): JPEGs with restart markers that NetGear did not write.
+class TjRestart {
+ public:
+  explicit TjRestart(const char* value) { setenv("TJ_RESTART", value, 1); }
+  ~TjRestart() { unsetenv("TJ_RESTART"); }
+  TjRestart(const TjRestart&) = delete;
+  TjRestart& operator=(const TjRestart&) = delete;
+};
+
+Bytes tj_encode(const cv::Mat& m, int subsamp) {
+  tjhandle tj = tjInitCompress();
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  EXPECT_EQ(tjCompress2(tj, m.data, m.cols, static_cast<int>(m.step[0]), m.rows, TJPF_BGR, &out, &size, subsamp, 90,
+                        TJFLAG_FASTDCT),
+            0);
+  Bytes b(out, out + size);
+  tjFree(out);
+  tjDestroy(tj);
+  return b;
+}
+
+struct Shape {
+  int width, height;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Encoding in strips
+
+class Strips : public ::testing::TestWithParam<std::tuple<Shape, int>> {};
+
+TEST_P(Strips, DecodeToThePixelsOfAWholeEncode) {
+  const auto [shape, threads] = GetParam();
+  const cv::Mat frame = make_test_frame(shape.width, shape.height, 7);
+  const Bytes whole = encode(frame, Colorspace::BGR, 1);
+  const Bytes strips = encode(frame, Colorspace::BGR, threads);
+  // Each strip's coefficients are the whole image's: decoded, not a pixel differs.
+  EXPECT_TRUE(identical(decode(strips, Colorspace::BGR, 1), decode(whole, Colorspace::BGR, 1)));
+  // Another decoder (OpenCV's, through libjpeg's own API, as vidgear's cv2 path) reads it too.
+  EXPECT_TRUE(identical(cv::imdecode(strips, cv::IMREAD_COLOR), cv::imdecode(whole, cv::IMREAD_COLOR)));
+
+  const auto layout = restart::read_layout(strips, 1000);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->width, shape.width);
+  EXPECT_EQ(layout->height, shape.height);
+  const long pixels = static_cast<long>(shape.width) * shape.height;
+  const long expect_strips = std::min<long>(threads, pixels / netgear::codec::kMinPixelsPerThread);
+  if (expect_strips >= 2) {
+    EXPECT_GT(layout->restart_interval, 0);
+    EXPECT_EQ(static_cast<long>(layout->intervals.size()), expect_strips);
+    EXPECT_GT(restart::rows_per_interval(*layout), 0);
+  } else {
+    EXPECT_EQ(layout->restart_interval, 0);
+    EXPECT_EQ(strips, whole);  // small frames are encoded whole: the same bytes
+  }
+}
+
+TEST_P(Strips, DecodeInPartsToThePixelsOfAWholeDecode) {
+  const auto [shape, threads] = GetParam();
+  const cv::Mat frame = make_test_frame(shape.width, shape.height, 3);
+  const Bytes jpeg = encode(frame, Colorspace::BGR, threads);
+  const cv::Mat whole = decode(jpeg, Colorspace::BGR, 1);
+  const long pixels = static_cast<long>(shape.width) * shape.height;
+  const auto intervals = restart::read_layout(jpeg, 1000)->intervals.size();
+  for (int decode_threads : {2, 3, 4}) {
+    const int expect_parts =
+        pixels >= 2 * netgear::codec::kMinPixelsPerThread && intervals > 1
+            ? static_cast<int>(std::min<std::size_t>(intervals, static_cast<std::size_t>(decode_threads)))
+            : 1;
+    EXPECT_EQ(parts_of(jpeg, decode_threads), expect_parts) << decode_threads << " threads";
+    EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, decode_threads), whole)) << decode_threads << " threads";
+    EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, decode_threads, true), decode(jpeg, Colorspace::BGR, 1, true)))
+        << decode_threads << " threads, fast upsampling";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Jpeg, Strips,
+                         ::testing::Combine(::testing::Values(Shape{640, 480}, Shape{1920, 1080},
+                                                              Shape{641, 479},  // partial MCUs right and below
+                                                              Shape{1000, 131}, Shape{320, 240}),
+                                            ::testing::Values(2, 3, 4)));
+
+TEST(JpegStrips, EveryPixelOrderAndGray) {
+  const cv::Mat bgr = make_test_frame(800, 600, 5);
+  cv::Mat gray, bgra;
+  cv::extractChannel(bgr, gray, 1);
+  cv::Mat alpha(bgr.size(), CV_8UC1, cv::Scalar(255));
+  cv::merge(std::vector<cv::Mat>{bgr, alpha}, bgra);
+  for (const auto& [m, cs] : {std::pair{gray, Colorspace::GRAY}, std::pair{bgra, Colorspace::BGRA},
+                              std::pair{bgra, Colorspace::XRGB}, std::pair{bgra, Colorspace::CMYK}}) {
+    const Bytes whole = encode(m, cs, 1), strips = encode(m, cs, 2);
+    ASSERT_NE(strips, whole) << netgear::to_string(cs);
+    const cv::Mat expected = decode(whole, cs, 1);
+    EXPECT_TRUE(identical(decode(strips, cs, 1), expected)) << netgear::to_string(cs);
+    int parts = 0;
+    EXPECT_TRUE(identical(decode(strips, cs, 2, false, &parts), expected)) << netgear::to_string(cs);
+    EXPECT_EQ(parts, 2) << netgear::to_string(cs);
+  }
+}
+
+TEST(JpegStrips, AnEncoderAlternatesSizesAndKeepsNoStaleStrip) {
+  JpegEncoder enc(4);
+  JpegDecoder dec(1);
+  for (const Shape s : {Shape{1920, 1080}, Shape{640, 480}, Shape{160, 120}, Shape{1280, 720}, Shape{640, 480}}) {
+    const cv::Mat frame = make_test_frame(s.width, s.height, 11);
+    const auto span = enc.encode(frame, Colorspace::BGR, 90, true);
+    const Bytes got(span.begin(), span.end());
+    EXPECT_TRUE(identical(dec.decode(got.data(), got.size(), Colorspace::BGR, true, false),
+                          decode(encode(frame, Colorspace::BGR, 1), Colorspace::BGR, 1)))
+        << s.width << "x" << s.height;
+  }
+}
+
+TEST(JpegStrips, ARoiIsEncodedFromItsOwnRows) {
+  const cv::Mat big = make_test_frame(1280, 960, 2);
+  const cv::Mat roi = big(cv::Rect(100, 200, 640, 480));
+  EXPECT_TRUE(identical(decode(encode(roi, Colorspace::BGR, 2), Colorspace::BGR, 1),
+                        decode(encode(roi.clone(), Colorspace::BGR, 1), Colorspace::BGR, 1)));
+}
+
+TEST(JpegStrips, StripsThatCarryRestartMarkersOfTheirOwnAreEncodedWhole) {
+  // With TJ_RESTART set each strip has a DRI of its own, which a seam cannot renumber: the encoder
+  // falls back to one whole encode (with TurboJPEG's markers), still a valid JPEG.
+  const TjRestart env("2");
+  const cv::Mat frame = make_test_frame(640, 480, 1);
+  const Bytes jpeg = encode(frame, Colorspace::BGR, 2);
+  const auto layout = restart::read_layout(jpeg, 1000);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->restart_interval, 2 * 40);        // TurboJPEG's own: 2 MCU rows of 40 MCUs
+  EXPECT_EQ(layout->intervals.size(), 480u / 16);     // not 2 strips
+  EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, 1), decode(jpeg, Colorspace::BGR, 2)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding in parts: JPEGs NetGear did not write
+
+TEST(JpegParts, ForeignRowRestartsAreDecodedInPartsWithRenumberedMarkers) {
+  const cv::Mat frame = make_test_frame(640, 480, 9);
+  Bytes jpeg;
+  {
+    const TjRestart env("1");  // a marker after every MCU row: 60 intervals, RST0..RST7 over and over
+    jpeg = tj_encode(frame, TJSAMP_422);
+  }
+  const auto layout = restart::read_layout(jpeg, 1000);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->intervals.size(), 60u);
+  EXPECT_EQ(restart::rows_per_interval(*layout), 8);
+  const cv::Mat whole = decode(jpeg, Colorspace::BGR, 1);
+  for (int threads : {2, 3, 4, 7}) {
+    EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, threads), whole)) << threads;
+    EXPECT_EQ(parts_of(jpeg, threads), threads);
+  }
+
+  // One part by hand: intervals 9..20 are rows 72..167, their first marker now RST0.
+  Bytes part;
+  restart::extract_part(jpeg, *layout, 9, 21, part);
+  const cv::Mat rows = decode(part, Colorspace::BGR, 1);
+  ASSERT_EQ(rows.rows, 12 * 8);
+  EXPECT_TRUE(identical(rows, whole.rowRange(72, 168)));
+}
+
+TEST(JpegParts, VerticallySubsampledOrUnalignedRestartsAreDecodedWhole) {
+  const cv::Mat frame = make_test_frame(640, 480, 4);
+  for (const auto& [env_value, subsamp] : {std::pair{"1", TJSAMP_420}, std::pair{"7B", TJSAMP_422}}) {
+    Bytes jpeg;
+    {
+      const TjRestart env(env_value);
+      jpeg = tj_encode(frame, subsamp);
+    }
+    const auto layout = restart::read_layout(jpeg, 1000);
+    ASSERT_TRUE(layout.has_value()) << env_value;
+    EXPECT_GT(layout->restart_interval, 0) << env_value;
+    EXPECT_EQ(restart::rows_per_interval(*layout), 0) << env_value;  // 4:2:0 chroma, or 7 MCUs
+    EXPECT_EQ(parts_of(jpeg, 2), 1) << env_value;
+    EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, 2), decode(jpeg, Colorspace::BGR, 1))) << env_value;
+  }
+}
+
+TEST(JpegParts, AVidgearJpegHasNoSeamsAndDecodesWhole) {
+  const cv::Mat frame = make_test_frame(640, 480, 2);
+  const Bytes jpeg = tj_encode(frame, TJSAMP_422);  // what simplejpeg writes: no DRI
+  const auto layout = restart::read_layout(jpeg, 1000);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->restart_interval, 0);
+  EXPECT_EQ(layout->intervals.size(), 1u);
+  EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, 4), decode(jpeg, Colorspace::BGR, 1)));
+  EXPECT_EQ(parts_of(jpeg, 4), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A hostile peer's JPEG with seams: a clear ProtocolError, never a crash or a wrong frame size
+
+class JpegSeamsCorrupt : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    jpeg_ = encode(make_test_frame(1280, 720, 6), Colorspace::BGR, 4);
+    layout_ = *restart::read_layout(jpeg_, 1000);
+    ASSERT_EQ(layout_.intervals.size(), 4u);
+  }
+  // Decodes with 1 and 4 threads: each either throws ProtocolError or gives a 1280x720 frame.
+  void expect_dropped_or_whole(const Bytes& bad, bool must_throw) {
+    for (int threads : {1, 4}) {
+      try {
+        const cv::Mat m = decode(bad, Colorspace::BGR, threads);
+        EXPECT_FALSE(must_throw) << threads << " threads";
+        EXPECT_EQ(m.size(), cv::Size(1280, 720));
+      } catch (const ProtocolError&) {
+      }
+    }
+  }
+  Bytes jpeg_;
+  restart::Layout layout_;
+};
+
+TEST_F(JpegSeamsCorrupt, AMarkerOutOfOrder) {
+  Bytes bad = jpeg_;
+  bad[layout_.intervals[2] - 1] = 0xD5;  // RST1 -> RST5
+  EXPECT_FALSE(restart::read_layout(bad, 1000).has_value());
+  expect_dropped_or_whole(bad, true);  // libjpeg's "found marker 0xd5 instead of RST1", a warning made an error
+}
+
+TEST_F(JpegSeamsCorrupt, AMissingSeam) {
+  Bytes bad = jpeg_;
+  bad.erase(bad.begin() + static_cast<long>(layout_.intervals[1]) - 2, bad.begin() + static_cast<long>(layout_.intervals[1]));
+  expect_dropped_or_whole(bad, true);
+}
+
+TEST_F(JpegSeamsCorrupt, TruncatedInAPart) {
+  Bytes bad(jpeg_.begin(), jpeg_.begin() + static_cast<long>(layout_.intervals[3]) + 100);
+  expect_dropped_or_whole(bad, true);
+}
+
+TEST_F(JpegSeamsCorrupt, ARestartIntervalThatDoesNotMatchTheSeams) {
+  Bytes bad = jpeg_;
+  const std::size_t dri = layout_.sos_at - 6;  // the encoder writes DRI right before SOS
+  ASSERT_EQ(bad[dri + 1], 0xDD);
+  bad[dri + 5] = static_cast<std::uint8_t>(bad[dri + 5] + 80);  // two MCU rows more per interval
+  expect_dropped_or_whole(bad, false);
+}
+
+TEST_F(JpegSeamsCorrupt, GarbageInsideAPartIsDroppedOrDecodedToSize) {
+  Bytes bad = jpeg_;
+  for (std::size_t i = layout_.intervals[2] + 50; i < layout_.intervals[2] + 400; i += 7) bad[i] ^= 0x5A;
+  expect_dropped_or_whole(bad, false);
+}
+
+TEST(JpegLayout, RefusesWhatItDoesNotSplit) {
+  const Bytes good = tj_encode(make_test_frame(64, 48, 1), TJSAMP_422);
+  EXPECT_TRUE(restart::read_layout(good, 1).has_value());
+  EXPECT_FALSE(restart::read_layout(Bytes{}, 10).has_value());
+  EXPECT_FALSE(restart::read_layout(Bytes(good.begin(), good.end() - 2), 10).has_value());  // no EOI
+  EXPECT_FALSE(restart::read_layout(Bytes(good.begin(), good.begin() + 100), 10).has_value());
+  Bytes progressive = good;
+  for (std::size_t i = 2; i + 1 < progressive.size(); ++i) {
+    if (progressive[i] == 0xFF && progressive[i + 1] == 0xC0) {
+      progressive[i + 1] = 0xC2;
+      break;
+    }
+  }
+  EXPECT_FALSE(restart::read_layout(progressive, 10).has_value());
+  Bytes length_past_end = good;
+  length_past_end[4] = 0xFF;  // APP0's length
+  EXPECT_FALSE(restart::read_layout(length_past_end, 10).has_value());
+}
+
+TEST(JpegLayout, TooManyIntervalsIsNotSplit) {
+  Bytes jpeg;
+  {
+    const TjRestart env("1B");  // a marker after every MCU: 1,200 intervals
+    jpeg = tj_encode(make_test_frame(640, 480, 1), TJSAMP_422);
+  }
+  EXPECT_FALSE(restart::read_layout(jpeg, 61).has_value());
+  EXPECT_EQ(parts_of(jpeg, 2), 1);
+  EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, 2), decode(jpeg, Colorspace::BGR, 1)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ForkJoin
+
+TEST(ForkJoin, RunsEveryPieceOnceOnItsThreads) {
+  ForkJoin workers(3);
+  EXPECT_EQ(workers.threads(), 3);
+  for (int pieces : {0, 1, 2, 3, 7, 64}) {
+    std::vector<std::atomic<int>> runs(static_cast<std::size_t>(pieces));
+    workers.run(pieces, [&](int i) { runs[static_cast<std::size_t>(i)].fetch_add(1); });
+    for (int i = 0; i < pieces; ++i) EXPECT_EQ(runs[static_cast<std::size_t>(i)].load(), 1) << i << " of " << pieces;
+  }
+}
+
+TEST(ForkJoin, RethrowsAHelpersExceptionAfterAllReturnedAndWorksOn) {
+  ForkJoin workers(2);
+  std::atomic<int> finished{0};
+  EXPECT_THROW(workers.run(4,
+                           [&](int i) {
+                             if (i == 1) throw std::runtime_error("piece 1");
+                             finished.fetch_add(1);
+                           }),
+               std::runtime_error);
+  EXPECT_EQ(finished.load(), 2);  // 0 and 2 (the caller's); 3 is the helper's, after its 1 threw
+  std::atomic<int> sum{0};
+  workers.run(5, [&](int i) { sum.fetch_add(i); });
+  EXPECT_EQ(sum.load(), 10);
+}
+
+TEST(ForkJoin, OneThreadRunsAllInTheCaller) {
+  ForkJoin workers(1);
+  const auto caller = std::this_thread::get_id();
+  int count = 0;
+  workers.run(5, [&](int) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    ++count;
+  });
+  EXPECT_EQ(count, 5);
+}
+
+TEST(JpegThreads, AutoIsTheCoresAtMostFour) {
+  EXPECT_EQ(netgear::codec::codec_threads(1), 1);
+  EXPECT_EQ(netgear::codec::codec_threads(7), 7);
+  const int automatic = netgear::codec::codec_threads(0);
+  EXPECT_GE(automatic, 1);
+  EXPECT_LE(automatic, 4);
+  EXPECT_EQ(automatic, static_cast<int>(std::min(std::max(std::thread::hardware_concurrency(), 1U), 4U)));
+}
+
+}  // namespace
