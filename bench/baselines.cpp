@@ -31,60 +31,43 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : s / static_cast<double>(v.size());
 }
 
-// One TurboJPEG compressor and decompressor with their buffers allocated once, as NetGear keeps
-// them for a connection's life.
-class Codec {
- public:
-  explicit Codec(FrameSize size)
-      : size_(size),
-        enc_(tjInitCompress()),
-        dec_(tjInitDecompress()),
-        cap_(tjBufSize(size.width, size.height, TJSAMP_422)),
-        jpeg_(cap_),
-        pixels_(size.raw_bytes()) {
-    if (!enc_ || !dec_) throw std::runtime_error("TurboJPEG: cannot create a handle");
-  }
-  ~Codec() {
-    if (enc_) tjDestroy(enc_);
-    if (dec_) tjDestroy(dec_);
-  }
-  Codec(const Codec&) = delete;
-  Codec& operator=(const Codec&) = delete;
-
-  // NetGear's settings: 4:2:2, quality 90, fast DCT. Returns the compressed size.
-  std::size_t encode(const cv::Mat& f) {
-    unsigned char* out = jpeg_.data();
-    unsigned long out_size = cap_;
-    if (tjCompress2(enc_, f.data, f.cols, static_cast<int>(f.step[0]), f.rows, TJPF_BGR, &out, &out_size,
-                    TJSAMP_422, 90, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
-      throw std::runtime_error(std::string("tjCompress2: ") + tjGetErrorStr2(enc_));
-    }
-    return out_size;
-  }
-  const unsigned char* last_jpeg() const { return jpeg_.data(); }
-
-  void decode(const std::vector<unsigned char>& j) {
-    if (tjDecompress2(dec_, j.data(), j.size(), pixels_.data(), size_.width, size_.width * 3, size_.height,
-                      TJPF_BGR, TJFLAG_FASTDCT) != 0) {
-      throw std::runtime_error(std::string("tjDecompress2: ") + tjGetErrorStr2(dec_));
-    }
-  }
-
- private:
-  FrameSize size_;
-  tjhandle enc_;
-  tjhandle dec_;
-  unsigned long cap_;
-  std::vector<unsigned char> jpeg_;
-  std::vector<unsigned char> pixels_;
-};
-
 }  // namespace
+
+BareJpeg::BareJpeg(FrameSize size)
+    : size_(size),
+      enc_(tjInitCompress()),
+      dec_(tjInitDecompress()),
+      jpeg_(tjBufSize(size.width, size.height, TJSAMP_422)),
+      pixels_(size.raw_bytes()) {
+  if (!enc_ || !dec_) throw std::runtime_error("TurboJPEG: cannot create a handle");
+}
+
+BareJpeg::~BareJpeg() {
+  if (enc_) tjDestroy(enc_);
+  if (dec_) tjDestroy(dec_);
+}
+
+std::span<const unsigned char> BareJpeg::encode(const cv::Mat& f) {
+  unsigned char* out = jpeg_.data();
+  unsigned long out_size = jpeg_.size();
+  if (tjCompress2(enc_, f.data, f.cols, static_cast<int>(f.step[0]), f.rows, TJPF_BGR, &out, &out_size,
+                  TJSAMP_422, 90, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
+    throw std::runtime_error(std::string("tjCompress2: ") + tjGetErrorStr2(enc_));
+  }
+  return {jpeg_.data(), out_size};
+}
+
+void BareJpeg::decode(std::span<const unsigned char> j) {
+  if (tjDecompress2(dec_, j.data(), j.size(), pixels_.data(), size_.width, size_.width * 3, size_.height,
+                    TJPF_BGR, TJFLAG_FASTDCT) != 0) {
+    throw std::runtime_error(std::string("tjDecompress2: ") + tjGetErrorStr2(dec_));
+  }
+}
 
 JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
                           std::chrono::milliseconds budget) {
   if (ring.empty()) throw std::runtime_error("measure_jpeg: empty ring");
-  Codec codec(size);
+  BareJpeg codec(size);
   std::vector<std::vector<unsigned char>> jpegs(ring.size());
 
   JpegBaseline b;
@@ -92,9 +75,9 @@ JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
   // Warm-up, and the compressed frames for the decoder.
   double bytes = 0;
   for (std::size_t i = 0; i < ring.size(); ++i) {
-    const std::size_t n = codec.encode(ring[i]);
-    jpegs[i].assign(codec.last_jpeg(), codec.last_jpeg() + n);
-    bytes += static_cast<double>(n);
+    const auto j = codec.encode(ring[i]);
+    jpegs[i].assign(j.begin(), j.end());
+    bytes += static_cast<double>(j.size());
     codec.decode(jpegs[i]);
   }
   b.jpeg_bytes = bytes / static_cast<double>(ring.size());
@@ -125,7 +108,7 @@ JpegBaseline measure_jpeg(FrameSize size, const std::vector<cv::Mat>& ring,
   if (budget.count() == 0) return b;
 
   // Both at once, as a sender and a receiver would run them.
-  Codec other(size);
+  BareJpeg other(size);
   std::atomic<bool> go{false}, stop{false};
   std::size_t decoded = 0;
   std::exception_ptr error;
@@ -176,7 +159,7 @@ JpegBaseline median_of(const std::vector<JpegBaseline>& rounds) {
 
 void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, double fps, int frames) {
   if (ring.empty() || fps <= 0 || frames <= 0) return;
-  Codec codec(b.size);
+  BareJpeg codec(b.size);
   std::vector<unsigned char> jpeg;
   std::vector<double> enc, dec;
   const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps));
@@ -185,9 +168,9 @@ void measure_jpeg_paced(JpegBaseline& b, const std::vector<cv::Mat>& ring, doubl
     std::this_thread::sleep_until(next);
     next += period;
     const auto t0 = Clock::now();
-    const std::size_t n = codec.encode(ring[static_cast<std::size_t>(i) % ring.size()]);
+    const auto j = codec.encode(ring[static_cast<std::size_t>(i) % ring.size()]);
     enc.push_back(ms_since(t0));
-    jpeg.assign(codec.last_jpeg(), codec.last_jpeg() + n);  // not timed
+    jpeg.assign(j.begin(), j.end());  // not timed
     const auto t1 = Clock::now();
     codec.decode(jpeg);
     dec.push_back(ms_since(t1));

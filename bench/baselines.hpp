@@ -3,10 +3,36 @@
 #pragma once
 
 #include <chrono>
+#include <span>
+#include <vector>
+
+#include <turbojpeg.h>
 
 #include "common.hpp"
 
 namespace netgear::bench {
+
+/// One TurboJPEG compressor and decompressor with their buffers allocated once, as NetGear keeps
+/// them for a connection's life; NetGear's settings: 4:2:2, quality 90, fast DCT, BGR.
+class BareJpeg {
+ public:
+  explicit BareJpeg(FrameSize size);
+  ~BareJpeg();
+  BareJpeg(const BareJpeg&) = delete;
+  BareJpeg& operator=(const BareJpeg&) = delete;
+
+  /// The JPEG of `f`, valid until the next encode(). Throws on a TurboJPEG error.
+  std::span<const unsigned char> encode(const cv::Mat& f);
+  /// Decodes into a buffer of its own. Throws on a TurboJPEG error.
+  void decode(std::span<const unsigned char> jpeg);
+
+ private:
+  FrameSize size_;
+  tjhandle enc_;
+  tjhandle dec_;
+  std::vector<unsigned char> jpeg_;
+  std::vector<unsigned char> pixels_;
+};
 
 struct JpegBaseline {
   FrameSize size;

@@ -4,6 +4,7 @@
 // subcommands (peers.cpp). docs/benchmarks.md explains the numbers.
 #include "bench.hpp"
 #include "soak.hpp"
+#include "codec.hpp"
 
 #include <signal.h>
 #include <sys/utsname.h>
@@ -62,6 +63,7 @@ struct BenchOptions {
   std::vector<int> clients;
   bool soak = false;
   double soak_minutes = 10;
+  bool codec = false;  // bench/codec.cpp
   bool secure = false;  // bench/secure.cpp
 };
 
@@ -1180,6 +1182,9 @@ std::vector<Target> evaluate_targets(const std::vector<CaseResult>& cases) {
 int run_bench(const BenchOptions& o) {
   if (o.soak) return run_soak({.minutes = o.soak_minutes, .warmup_s = std::min(30.0, o.soak_minutes * 6), .json_out = o.json_out});
   const Settings s = resolve(o);
+  if (o.codec)
+    return run_codec({.sizes = s.sizes, .hot_s = o.codec_s > 0 ? o.codec_s : 1.0, .repeat = s.repeat, .ring = s.ring,
+                      .json_out = o.json_out});
   const auto t_begin = Clock::now();
   const double load_before = load_average();
   const std::string exe = self_exe();
@@ -1510,7 +1515,8 @@ void register_bench(CLI::App& root) {
   sub->add_option("--duration", o->duration_s, "Seconds measured per case (default 2, quick 1)");
   sub->add_option("--warmup", o->warmup_s,
                   "Seconds of warm-up per case before measuring (default 0.5, quick 0.25)");
-  sub->add_option("--codec-time", o->codec_s, "Seconds to time each of TurboJPEG encode and decode per size");
+  sub->add_option("--codec-time", o->codec_s,
+                  "Seconds to time each of TurboJPEG encode and decode per size (default 0.5, quick 0.25, --codec 1)");
   sub->add_option("--patterns", o->patterns, "Patterns to run (default 0 1 2; quick 0 2)")
       ->check(CLI::Range(0, 2));
   sub->add_option("--transports", o->transports, "Transports to run (default tcp ipc; quick tcp)")
@@ -1549,6 +1555,9 @@ void register_bench(CLI::App& root) {
                 "Instead of the matrix: stream 640x480 JPEG on patterns 0 and 2 at once for --soak-minutes and "
                 "report each sender's and receiver's RSS and open fds after the warm-up and at the end (target: "
                 "RSS growth < 2 MB)");
+  sub->add_flag("--codec", o->codec,
+                "Instead of the matrix: time NetGear's JPEG codec with 1..N threads against bare TurboJPEG on the same "
+                "frames, hot (back to back, --codec-time s) and paced (every 10 ms), --sizes, --repeat rounds");
   sub->add_option("--soak-minutes", o->soak_minutes, "Length of the --soak run (default 10)")
       ->check(CLI::Range(0.5, 1440.0));
   sub->add_option("--attempts", o->attempts, "Tries per case when a run fails (default 2)")
