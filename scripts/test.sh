@@ -113,13 +113,13 @@ if [ "$fuzz" = 1 ]; then
     cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DNETGEAR_FUZZ=ON -DNETGEAR_BUILD_BENCH=OFF \
       -DNETGEAR_BUILD_EXAMPLES=OFF -DNETGEAR_BUILD_TESTS=OFF -DNETGEAR_BUILD_APPS=OFF >/dev/null
     echo "== build build-fuzz"
-    cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_reply
+    cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_reply fuzz_jpeg
     seconds=${FUZZ_SECONDS:-45}
     # The targets run side by side (each fuzzer is one process on one CPU), each into its own log,
     # printed when both are done; a crash in either fails the step.
     scratch=$(mktemp -d)
     pids=()
-    for target in fuzz_wire:fuzz/corpus fuzz_reply:fuzz/corpus_reply; do
+    for target in fuzz_wire:fuzz/corpus fuzz_reply:fuzz/corpus_reply fuzz_jpeg:fuzz/corpus_jpeg; do
       name=${target%%:*} corpus=${target#*:}
       mkdir "$scratch/$name"
       echo "== $name for $seconds s on $corpus"
@@ -130,7 +130,7 @@ if [ "$fuzz" = 1 ]; then
     done
     failed=0
     for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-    for name in fuzz_wire fuzz_reply; do
+    for name in fuzz_wire fuzz_reply fuzz_jpeg; do
       echo "== $name:"
       if [ "$failed" = 0 ]; then  # the summary; all of it when something failed
         grep -E '^(INFO: seed corpus|#[0-9]+[[:space:]]+(INITED|DONE)|Done |stat::)' "$scratch/$name.log" || true

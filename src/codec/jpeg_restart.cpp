@@ -8,7 +8,7 @@ namespace netgear::codec::restart {
 
 namespace {
 
-constexpr std::uint8_t kSOI = 0xD8, kEOI = 0xD9, kSOS = 0xDA, kDRI = 0xDD, kDNL = 0xDC;
+constexpr std::uint8_t kSOI = 0xD8, kEOI = 0xD9, kSOS = 0xDA, kDRI = 0xDD;
 constexpr std::uint8_t kSOF0 = 0xC0, kSOF1 = 0xC1, kDHT = 0xC4, kDQT = 0xDB, kCOM = 0xFE;
 constexpr std::uint8_t kRST0 = 0xD0, kRST7 = 0xD7;
 
