@@ -1,7 +1,5 @@
 #include "codec/frame_codec.hpp"
 
-#include <cstring>
-
 #include "codec/raw.hpp"
 #include "netgear/error.hpp"
 
@@ -71,9 +69,10 @@ EncodePlan FrameEncoder::plan(const cv::Mat& frame, PayloadFields f) {
 
 void FrameEncoder::fill(const cv::Mat& frame, const EncodePlan& plan, zmq::message_t& payload) {
   if (plan.jpeg) {
-    auto jpeg = jpeg_encoder_.encode(frame, *plan.jpeg, quality_, fastdct_);
-    payload = pool_.message(jpeg.size());
-    std::memcpy(payload.data(), jpeg.data(), jpeg.size());
+    jpeg_encoder_.encode_into(frame, *plan.jpeg, quality_, fastdct_, [&](std::size_t size) {
+      payload = pool_.message(size);
+      return std::span(static_cast<std::uint8_t*>(payload.data()), size);
+    });
     return;
   }
   const std::size_t size = frame.total() * frame.elemSize();

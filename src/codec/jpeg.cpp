@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -131,7 +132,8 @@ struct JpegEncoder::Strips {
   ForkJoin workers;
   std::vector<Strip> strips;
   std::vector<std::span<const std::uint8_t>> pieces;
-  std::vector<std::uint8_t> joined;
+  restart::Joint joint;
+  std::vector<std::uint8_t> joined;  // encode()'s result; encode_into() writes to the caller's memory
 };
 
 JpegEncoder::JpegEncoder(int threads) : handle_(tjInitCompress()), threads_(std::max(threads, 1)) {
@@ -184,6 +186,26 @@ void JpegEncoder::check(const cv::Mat& image, Colorspace cs) {
 
 std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspace cs, int quality,
                                                   bool fastdct) {
+  std::size_t size = 0;
+  if (!code(image, cs, quality, fastdct, size)) return {buffer_, size};
+  Strips& s = *strips_;
+  s.joined.resize(s.joint.size);
+  restart::write_splice(s.pieces, s.joint, s.joined);
+  return s.joined;
+}
+
+std::size_t JpegEncoder::encode_into(const cv::Mat& image, Colorspace cs, int quality, bool fastdct,
+                                     const Room& room) {
+  std::size_t size = 0;
+  if (!code(image, cs, quality, fastdct, size)) {
+    std::memcpy(room(size).data(), buffer_, size);
+    return size;
+  }
+  restart::write_splice(strips_->pieces, strips_->joint, room(strips_->joint.size));
+  return strips_->joint.size;
+}
+
+bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size) {
   if (handle_ == nullptr) throw Error("JPEG: encode() on a moved-from encoder");
   check(image, cs);
   if (quality < 1 || quality > 100) {
@@ -202,8 +224,7 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
   // explicitly, or fastdct=false would change nothing.
   const int flags = TJFLAG_NOREALLOC | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
   if (const int rows = threads_ > 1 ? strip_rows(image.cols, image.rows, subsamp, threads_) : 0; rows > 0) {
-    auto joined = encode_strips(image, pf, subsamp, quality, flags, rows);
-    if (!joined.empty()) return joined;
+    if (encode_strips(image, pf, subsamp, quality, flags, rows)) return true;
   }
   reserve_tj(buffer_, capacity_, need);
 
@@ -215,13 +236,13 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
                   flags) != 0) {
     throw Error("JPEG: encoding failed: " + tj_error(handle_));
   }
-  return {buffer_, static_cast<std::size_t>(size)};
+  whole_size = size;
+  return false;
 }
 
-// Empty when the strips do not splice (only if TurboJPEG wrote something unexpected, e.g. with
-// its TJ_RESTART or TJ_OPTIMIZE environment variables set): encode() then encodes whole.
-std::span<const std::uint8_t> JpegEncoder::encode_strips(const cv::Mat& image, int pf, int subsamp, int quality,
-                                                         int flags, int rows) {
+// false when the strips do not splice (only if TurboJPEG wrote something unexpected, e.g. with
+// its TJ_RESTART or TJ_OPTIMIZE environment variables set): the image is then encoded whole.
+bool JpegEncoder::encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags, int rows) {
   if (!strips_) strips_ = std::make_unique<Strips>(threads_);
   Strips& s = *strips_;
   const int count = (image.rows + rows - 1) / rows;
@@ -247,8 +268,7 @@ std::span<const std::uint8_t> JpegEncoder::encode_strips(const cv::Mat& image, i
     const Strips::Strip& strip = s.strips[static_cast<std::size_t>(k)];
     s.pieces.emplace_back(strip.buffer, strip.size);
   }
-  if (!restart::splice(s.pieces, s.joined)) return {};
-  return s.joined;
+  return restart::plan_splice(s.pieces, s.joint);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -49,14 +50,22 @@ class JpegEncoder {
   /// netgear::Error when libjpeg-turbo fails.
   std::span<const std::uint8_t> encode(const cv::Mat& image, Colorspace cs, int quality,
                                        bool fastdct);
+  /// Memory of exactly `size` bytes for encode_into() to write a JPEG into.
+  using Room = std::function<std::span<std::uint8_t>(std::size_t size)>;
+  /// As encode(), but writes the JPEG into the memory that `room` gives for its size (called once,
+  /// e.g. for a message's buffer) and returns the size: a frame coded in strips is joined straight
+  /// into it, without the copy that encode()'s own buffer would add.
+  std::size_t encode_into(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, const Room& room);
   /// Throws the FrameError encode() would throw for `image` as `cs`, without encoding (a sender
   /// checks a frame before its header leaves).
   static void check(const cv::Mat& image, Colorspace cs);
 
  private:
   struct Strips;  // the threads, compressors and buffers of strip encoding, made when first used
-  std::span<const std::uint8_t> encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags,
-                                              int strip_rows);
+  // Codes `image` in strips (true: strips_->joint says how they join) or whole (false: the JPEG
+  // is in buffer_, `whole_size` bytes).
+  bool code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size);
+  bool encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags, int strip_rows);
 
   void* handle_ = nullptr;           // tjhandle
   std::uint8_t* buffer_ = nullptr;   // tjAlloc'd, grown with tjBufSize, reused

@@ -110,10 +110,10 @@ int rows_per_interval(const Layout& l) {
   return l.restart_interval / l.mcus_per_row * l.mcu_height;
 }
 
-bool splice(std::span<const std::span<const std::uint8_t>> strips, std::vector<std::uint8_t>& out) {
+bool plan_splice(std::span<const std::span<const std::uint8_t>> strips, Joint& joint) {
   if (strips.empty()) return false;
-  std::vector<Layout> layouts;
-  layouts.reserve(strips.size());
+  std::vector<Layout>& layouts = joint.layouts;
+  layouts.clear();
   for (const auto& s : strips) {
     auto l = read_layout(s, 1);
     if (!l || l->restart_interval != 0) return false;
@@ -139,30 +139,39 @@ bool splice(std::span<const std::span<const std::uint8_t>> strips, std::vector<s
   const long interval = static_cast<long>(first.height / first.mcu_height) * first.mcus_per_row;
   if (height > 0xFFFF || (strips.size() > 1 && (first.vertical_subsampling || interval > 0xFFFF))) return false;
 
-  std::size_t size = first.scan_at + 6 + 2;
-  for (std::size_t k = 0; k < strips.size(); ++k) size += layouts[k].eoi_at - layouts[k].scan_at + 2;
-  out.resize(size);
+  joint.height = height;
+  joint.interval = strips.size() > 1 ? static_cast<int>(interval) : 0;
+  // The header, a DRI segment when there are seams, each strip's entropy-coded data and its
+  // RSTn or the final EOI.
+  joint.size = first.scan_at + (joint.interval != 0 ? 6 : 0);
+  for (const Layout& l : layouts) joint.size += l.eoi_at - l.scan_at + 2;
+  return true;
+}
+
+void write_splice(std::span<const std::span<const std::uint8_t>> strips, const Joint& joint,
+                  std::span<std::uint8_t> out) {
+  const Layout& first = joint.layouts.front();
+  const std::uint8_t* head = strips.front().data();
   std::uint8_t* o = out.data();
-  std::memcpy(o, head.data(), first.sos_at);
-  put_be16(o + first.sof_height_at, height);
+  std::memcpy(o, head, first.sos_at);
+  put_be16(o + first.sof_height_at, joint.height);
   o += first.sos_at;
-  if (strips.size() > 1) {
-    const std::uint8_t dri[6] = {0xFF, kDRI, 0, 4, static_cast<std::uint8_t>(interval >> 8),
-                                 static_cast<std::uint8_t>(interval & 0xFF)};
+  if (joint.interval != 0) {
+    const std::uint8_t dri[6] = {0xFF, kDRI, 0, 4, static_cast<std::uint8_t>(joint.interval >> 8),
+                                 static_cast<std::uint8_t>(joint.interval & 0xFF)};
     std::memcpy(o, dri, sizeof dri);
     o += sizeof dri;
   }
-  std::memcpy(o, head.data() + first.sos_at, first.scan_at - first.sos_at);
+  std::memcpy(o, head + first.sos_at, first.scan_at - first.sos_at);
   o += first.scan_at - first.sos_at;
   for (std::size_t k = 0; k < strips.size(); ++k) {
-    const std::size_t n = layouts[k].eoi_at - layouts[k].scan_at;
-    std::memcpy(o, strips[k].data() + layouts[k].scan_at, n);
+    const Layout& l = joint.layouts[k];
+    const std::size_t n = l.eoi_at - l.scan_at;
+    std::memcpy(o, strips[k].data() + l.scan_at, n);
     o += n;
     *o++ = 0xFF;
     *o++ = k + 1 == strips.size() ? kEOI : static_cast<std::uint8_t>(kRST0 + k % 8);
   }
-  out.resize(static_cast<std::size_t>(o - out.data()));
-  return true;
 }
 
 void extract_part(std::span<const std::uint8_t> d, const Layout& l, std::size_t first, std::size_t last,

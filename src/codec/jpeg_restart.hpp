@@ -40,12 +40,25 @@ struct Layout {
 /// intervals; such data is for an ordinary decoder, which reports what is wrong with it.
 std::optional<Layout> read_layout(std::span<const std::uint8_t> jpeg, std::size_t max_intervals);
 
-/// Joins the JPEGs of the horizontal strips of one image, top to bottom, into one JPEG with a
-/// restart marker at each seam. The strips must come from one encoder's settings (the same tables,
-/// checked), all but the last of the same height, a multiple of the MCU height, and carry no
-/// restart markers of their own. false (out unspecified) when they do not fit together: the caller
-/// encodes the image whole instead.
-bool splice(std::span<const std::span<const std::uint8_t>> strips, std::vector<std::uint8_t>& out);
+/// How the JPEGs of the horizontal strips of one image join into one (plan_splice()).
+struct Joint {
+  std::vector<Layout> layouts;  ///< one per strip
+  int height = 0;               ///< of the whole image
+  int interval = 0;             ///< MCUs per restart interval: one strip's; 0 for a single strip
+  std::size_t size = 0;         ///< bytes of the joined JPEG
+};
+
+/// Plans joining the JPEGs of the horizontal strips of one image, top to bottom, into one JPEG
+/// with a restart marker at each seam. The strips must come from one encoder's settings (the same
+/// tables, checked), all but the last of the same height, a multiple of the MCU height, and carry
+/// no restart markers of their own. false (joint unspecified) when they do not fit together: the
+/// caller encodes the image whole instead.
+bool plan_splice(std::span<const std::span<const std::uint8_t>> strips, Joint& joint);
+
+/// Writes the JPEG that `joint` (plan_splice() of the same strips) describes into `out`, which
+/// has exactly joint.size bytes.
+void write_splice(std::span<const std::span<const std::uint8_t>> strips, const Joint& joint,
+                  std::span<std::uint8_t> out);
 
 /// Image rows of one restart interval, or 0 when intervals do not end at row boundaries, the JPEG
 /// has no restart markers, or it is vertically subsampled: then it cannot be split into parts.

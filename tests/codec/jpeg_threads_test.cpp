@@ -173,6 +173,32 @@ TEST(JpegStrips, AnEncoderAlternatesSizesAndKeepsNoStaleStrip) {
   }
 }
 
+TEST(JpegStrips, EncodeIntoWritesEncodesBytesIntoTheCallersMemoryOfTheExactSize) {
+  // Whole (1 thread, a small frame) and in strips (a 640x480 frame on 2 threads): encode_into()
+  // asks once for exactly the JPEG's size and writes encode()'s bytes there.
+  for (const auto& [s, threads] : {std::pair{Shape{640, 480}, 2}, std::pair{Shape{640, 480}, 1},
+                                   std::pair{Shape{320, 240}, 2}, std::pair{Shape{1920, 1080}, 3}}) {
+    const cv::Mat frame = make_test_frame(s.width, s.height, 5);
+    JpegEncoder enc(threads);
+    const auto span = enc.encode(frame, Colorspace::BGR, 90, true);
+    const Bytes expected(span.begin(), span.end());
+    Bytes got;
+    int calls = 0;
+    const std::size_t size = enc.encode_into(frame, Colorspace::BGR, 90, true, [&](std::size_t n) {
+      ++calls;
+      got.assign(n, 0xAA);
+      return std::span<std::uint8_t>(got);
+    });
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(size, expected.size());
+    EXPECT_EQ(got, expected) << s.width << "x" << s.height << " on " << threads;
+    const auto layout = restart::read_layout(got, 100);
+    ASSERT_TRUE(layout.has_value());
+    const std::size_t strips = s.width >= 640 ? static_cast<std::size_t>(threads) : 1;  // 320x240: whole
+    EXPECT_EQ(layout->intervals.size(), strips) << s.width << "x" << s.height << " on " << threads;
+  }
+}
+
 TEST(JpegStrips, ARoiIsEncodedFromItsOwnRows) {
   const cv::Mat big = make_test_frame(1280, 960, 2);
   const cv::Mat roi = big(cv::Rect(100, 200, 640, 480));
