@@ -1,87 +1,91 @@
 #include "codec/fork_join.hpp"
 
-#include <atomic>
-#include <cstdint>
-#include <exception>
-#include <thread>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace netgear::codec {
 
-struct ForkJoin::Helper {
-  // The caller writes the job, then bumps `go`; the helper runs it and stores the same count in
-  // `done`. The atomics' release/acquire pairs order the job's fields and its results.
-  std::atomic<std::uint32_t> go{0}, done{0};
-  bool stop = false;
-  void (*call)(void*, int) = nullptr;
-  void* f = nullptr;
-  int first = 0, pieces = 0, stride = 1;
-  std::exception_ptr error;
-  std::thread thread;
-
-  void loop() {
-    std::uint32_t seen = 0;
-    for (;;) {
-      go.wait(seen, std::memory_order_acquire);
-      seen = go.load(std::memory_order_acquire);
-      if (stop) return;
-      try {
-        for (int i = first; i < pieces; i += stride) call(f, i);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      done.store(seen, std::memory_order_release);
-      done.notify_one();
-    }
-  }
-};
-
 ForkJoin::ForkJoin(int threads) {
-  for (int k = 1; k < threads; ++k) {
-    auto h = std::make_unique<Helper>();
-    h->thread = std::thread([p = h.get()] { p->loop(); });
-    helpers_.push_back(std::move(h));
-  }
+  for (int k = 1; k < threads; ++k) helpers_.emplace_back([this] { helper_loop(); });
 }
 
 ForkJoin::~ForkJoin() {
-  for (auto& h : helpers_) {
-    h->stop = true;
-    h->go.fetch_add(1, std::memory_order_release);
-    h->go.notify_one();
-    h->thread.join();
+  stop_.store(true, std::memory_order_release);
+  go_.fetch_add(1, std::memory_order_release);
+  go_.notify_all();
+  for (auto& t : helpers_) t.join();
+}
+
+void ForkJoin::helper_loop() {
+  std::uint32_t seen = 0;
+  for (;;) {
+    go_.wait(seen, std::memory_order_acquire);
+    seen = go_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    work(seen);
+  }
+}
+
+void ForkJoin::work(std::uint32_t generation) {
+  std::uint64_t job = job_.load(std::memory_order_acquire);
+  for (;;) {
+    if (static_cast<std::uint32_t>(job >> 32) != generation) return;  // a later job: not ours
+    const auto pieces = static_cast<std::uint32_t>((job >> 16) & 0xFFFF);
+    const auto next = static_cast<std::uint32_t>(job & 0xFFFF);
+    if (next >= pieces) return;
+    if (!job_.compare_exchange_weak(job, job + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    // Piece `next` is ours: the caller waits for it, so the job's function stays valid.
+    if (!failed_.load(std::memory_order_relaxed)) {
+      try {
+        call_(f_, static_cast<int>(next));
+      } catch (...) {
+        std::lock_guard lk(error_mu_);
+        if (!error_) error_ = std::current_exception();
+        failed_.store(true, std::memory_order_relaxed);
+      }
+    }
+    if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == pieces) finished_.notify_all();
+    job = job_.load(std::memory_order_acquire);
   }
 }
 
 void ForkJoin::run_erased(int pieces, void (*call)(void*, int), void* f) {
-  const int stride = threads();
-  int started = 0;
-  for (std::size_t k = 0; k < helpers_.size() && static_cast<int>(k) + 1 < pieces; ++k, ++started) {
-    Helper& h = *helpers_[k];
-    h.call = call;
-    h.f = f;
-    h.first = static_cast<int>(k) + 1;
-    h.pieces = pieces;
-    h.stride = stride;
-    h.error = nullptr;
-    h.go.fetch_add(1, std::memory_order_release);
-    h.go.notify_one();
+  if (pieces < 0 || pieces > kMaxPieces) {
+    throw std::invalid_argument("ForkJoin::run: " + std::to_string(pieces) + " pieces (0.." +
+                                std::to_string(kMaxPieces) + ")");
   }
-  std::exception_ptr error;
-  try {
-    for (int i = 0; i < pieces; i += stride) call(f, i);
-  } catch (...) {
-    error = std::current_exception();
+  if (pieces == 0) return;
+  if (pieces == 1 || helpers_.empty()) {
+    for (int i = 0; i < pieces; ++i) call(f, i);
+    return;
   }
-  // Every started helper is waited for, even after an exception: they use the caller's data.
-  for (int k = 0; k < started; ++k) {
-    Helper& h = *helpers_[static_cast<std::size_t>(k)];
-    const std::uint32_t want = h.go.load(std::memory_order_relaxed);
-    for (std::uint32_t d = h.done.load(std::memory_order_acquire); d != want; d = h.done.load(std::memory_order_acquire)) {
-      h.done.wait(d, std::memory_order_acquire);
+  // The last job's pieces have all returned (finished_ was waited for with acquire): nobody
+  // reads these any more.
+  call_ = call;
+  f_ = f;
+  error_ = nullptr;
+  failed_.store(false, std::memory_order_relaxed);
+  finished_.store(0, std::memory_order_relaxed);
+  const std::uint32_t generation = go_.load(std::memory_order_relaxed) + 1;
+  job_.store(static_cast<std::uint64_t>(generation) << 32 | static_cast<std::uint64_t>(pieces) << 16,
+             std::memory_order_release);
+  go_.store(generation, std::memory_order_release);
+  go_.notify_all();
+  work(generation);
+  const auto all = static_cast<std::uint32_t>(pieces);
+  for (std::uint32_t d = finished_.load(std::memory_order_acquire); d != all;
+       d = finished_.load(std::memory_order_acquire)) {
+    finished_.wait(d, std::memory_order_acquire);
+  }
+  if (failed_.load(std::memory_order_relaxed)) {
+    std::exception_ptr e;
+    {
+      std::lock_guard lk(error_mu_);
+      e = std::exchange(error_, nullptr);
     }
-    if (!error && h.error) error = h.error;
+    std::rethrow_exception(e);
   }
-  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace netgear::codec

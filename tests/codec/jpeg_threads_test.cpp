@@ -1,7 +1,9 @@
 // Tests of JPEG coding with threads: strips joined at restart markers (src/codec/jpeg_restart.*),
 // the decoder's parts, and the fork-join the codec runs them on (src/codec/fork_join.*).
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -375,19 +377,62 @@ TEST(ForkJoin, RunsEveryPieceOnceOnItsThreads) {
   }
 }
 
-TEST(ForkJoin, RethrowsAHelpersExceptionAfterAllReturnedAndWorksOn) {
+TEST(ForkJoin, ManyShortJobsInARowRunEachPieceOnceAndOnlyTheirOwn) {
+  // Helpers that wake late must take no piece of a later job: each job counts into its own
+  // slots, and every slot of every job ends at exactly 1.
+  ForkJoin workers(3);
+  constexpr int kJobs = 3000;
+  std::vector<std::array<std::atomic<int>, 6>> runs(kJobs);
+  for (int j = 0; j < kJobs; ++j) {
+    const int pieces = 2 + j % 5;
+    workers.run(pieces, [&runs, j](int i) { runs[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)].fetch_add(1); });
+  }
+  for (int j = 0; j < kJobs; ++j) {
+    const int pieces = 2 + j % 5;
+    for (int i = 0; i < 6; ++i) {
+      ASSERT_EQ(runs[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)].load(), i < pieces ? 1 : 0)
+          << "job " << j << " piece " << i;
+    }
+  }
+}
+
+TEST(ForkJoin, TwoPiecesRunAtOnce) {
+  // Each piece waits until the other has started: only two threads at once get both through.
   ForkJoin workers(2);
-  std::atomic<int> finished{0};
-  EXPECT_THROW(workers.run(4,
+  std::atomic<int> started{0};
+  std::atomic<bool> both{true};
+  workers.run(2, [&](int) {
+    started.fetch_add(1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 2) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        both = false;
+        return;
+      }
+      std::this_thread::yield();
+    }
+  });
+  EXPECT_TRUE(both.load());
+}
+
+TEST(ForkJoin, RethrowsAPiecesExceptionOnceEveryStartedPieceReturnedAndWorksOn) {
+  ForkJoin workers(2);
+  std::atomic<int> active{0};
+  EXPECT_THROW(workers.run(64,
                            [&](int i) {
-                             if (i == 1) throw std::runtime_error("piece 1");
-                             finished.fetch_add(1);
+                             active.fetch_add(1);
+                             const bool fail = i == 1;
+                             std::atomic<int> work{0};  // a little work while the piece is active
+                             for (int k = 0; k < 20000; ++k) work.fetch_add(k, std::memory_order_relaxed);
+                             active.fetch_sub(1);
+                             if (fail) throw std::runtime_error("piece 1");
                            }),
                std::runtime_error);
-  EXPECT_EQ(finished.load(), 2);  // 0 and 2 (the caller's); 3 is the helper's, after its 1 threw
+  EXPECT_EQ(active.load(), 0);  // no piece still running after run() returned
   std::atomic<int> sum{0};
   workers.run(5, [&](int i) { sum.fetch_add(i); });
   EXPECT_EQ(sum.load(), 10);
+  EXPECT_THROW(workers.run(ForkJoin::kMaxPieces + 1, [](int) {}), std::invalid_argument);
 }
 
 TEST(ForkJoin, OneThreadRunsAllInTheCaller) {
