@@ -83,6 +83,26 @@ TEST_P(Stream, JpegFramesArriveWithRightShape) {
   }
 }
 
+TEST_P(Stream, JpegOnSeveralThreadsOnBothEndsGivesTheSamePixelsAsOneThread) {
+  // 640x480 on 2 threads: the sender encodes strips joined at a restart marker, the receiver
+  // decodes the two parts at once; the frames equal those of a stream on one thread each.
+  const cv::Mat frame = test::random_mat(480, 640, CV_8UC3, 3);
+  std::vector<cv::Mat> images;
+  for (const int threads : {1, 2}) {
+    SetUp();  // fresh endpoints for each stream
+    Config rc = rx_config(), tc = tx_config();
+    rc.options.jpeg_compression_threads = tc.options.jpeg_compression_threads = threads;
+    NetGear rx(rc);
+    NetGear tx(tc);
+    auto got = stream(tx, rx, frame, 2);
+    ASSERT_EQ(got.size(), 2u) << threads << " thread(s)";
+    EXPECT_TRUE(test::same_mat(got[0].image, got[1].image));
+    images.push_back(got[1].image);
+  }
+  EXPECT_TRUE(test::same_mat(images[0], images[1]));
+  EXPECT_LT(cv::norm(images[1], frame, cv::NORM_L1) / static_cast<double>(frame.total() * 3), 40.0);  // a JPEG of it
+}
+
 TEST_P(Stream, ReceiverSeesEndOfStreamAfterSenderCloses) {
   NetGear rx(rx_config());
   NetGear tx(tx_config());

@@ -108,7 +108,9 @@ int strip_rows(int width, int height, int subsamp, int threads) {
 
 int codec_threads(int threads) {
   if (threads > 0) return threads;
-  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 4U));
+  // Half the cores: the other half stays for ZeroMQ's I/O thread, the application (capture,
+  // display) and, where they share the machine, the other end (docs/jpeg.md, "Threads").
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1U, 4U));
 }
 
 // ---------------------------------------------------------------------------------------------

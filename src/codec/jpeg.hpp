@@ -27,8 +27,8 @@ inline constexpr int kMaxJpegDimension = 16384;
 /// 2 strips at most, 480x360 whole).
 inline constexpr long kMinPixelsPerThread = 131072;
 
-/// The threads a codec uses for `threads` as Options::jpeg_compression_threads gives it (0: as
-/// many as the machine has cores, at most 4).
+/// The threads a codec uses for `threads` as Options::jpeg_compression_threads gives it (0: one
+/// per two cores of the machine, at least 1, at most 4).
 int codec_threads(int threads);
 
 /// Encodes 8-bit frames to baseline JFIF JPEG: 4:2:2 chroma for colour, single-channel for GRAY.

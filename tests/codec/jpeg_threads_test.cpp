@@ -446,13 +446,13 @@ TEST(ForkJoin, OneThreadRunsAllInTheCaller) {
   EXPECT_EQ(count, 5);
 }
 
-TEST(JpegThreads, AutoIsTheCoresAtMostFour) {
+TEST(JpegThreads, AutoIsHalfTheCoresAtLeastOneAtMostFour) {
   EXPECT_EQ(netgear::codec::codec_threads(1), 1);
   EXPECT_EQ(netgear::codec::codec_threads(7), 7);
   const int automatic = netgear::codec::codec_threads(0);
   EXPECT_GE(automatic, 1);
   EXPECT_LE(automatic, 4);
-  EXPECT_EQ(automatic, static_cast<int>(std::min(std::max(std::thread::hardware_concurrency(), 1U), 4U)));
+  EXPECT_EQ(automatic, static_cast<int>(std::min(std::max(std::thread::hardware_concurrency() / 2, 1U), 4U)));
 }
 
 }  // namespace
