@@ -40,7 +40,7 @@ class Bare {
 // NetGear's codec as a sender and a receiver use it.
 class NetGear {
  public:
-  explicit NetGear(int threads) : enc_(threads), dec_(threads) {}
+  explicit NetGear(codec::CodecThreads t) : enc_(t), dec_(t) {}
   Bytes encode(const cv::Mat& f) { return enc_.encode(f, Colorspace::BGR, 90, true); }
   void decode(Bytes j) { dec_.decode(j.data(), j.size(), Colorspace::BGR, true, false); }
   int parts() const { return dec_.last_parts(); }
@@ -119,7 +119,7 @@ Round paced(Coder& c, const std::vector<cv::Mat>& ring) {
 // ratios NetGear / bare are the medians of the rounds' own ratios (the two ran side by side).
 struct Case {
   FrameSize size;
-  int threads = 1;
+  codec::CodecThreads threads;
   std::string regime;
   std::vector<Round> bare, ng;
 
@@ -148,6 +148,9 @@ json to_json(const Figures& f, bool ratio) {
                : json{{"wall_ms", f.wall}, {"wall_p50_ms", f.p50}, {"cpu_ms", f.cpu}};
 }
 
+// "2" for 2 threads on every frame, "2i" for 2 threads when idle (the default).
+std::string label(const codec::CodecThreads& t) { return std::to_string(t.count) + (t.when_idle ? "i" : ""); }
+
 std::string row(const char* fmt, const Figures& e, const Figures& d) {
   char buf[160];
   std::snprintf(buf, sizeof buf, fmt, e.wall, e.p50, e.cpu, d.wall, d.p50, d.cpu);
@@ -157,19 +160,20 @@ std::string row(const char* fmt, const Figures& e, const Figures& d) {
 }  // namespace
 
 int run_codec(const CodecOptions& o) {
-  std::vector<int> thread_counts{1, 2};
-  const int automatic = codec::codec_threads(0);
-  if (automatic > 2) thread_counts.push_back(automatic);
+  // 1 and 2 threads for every frame, then the default (jpeg_compression_threads 0): strips only
+  // when the codec was idle since the last frame at least as long as that took.
+  const codec::CodecThreads automatic = codec::codec_threads(0);
+  const std::vector<codec::CodecThreads> thread_counts{{1, false}, {2, false}, automatic};
 
   std::vector<Case> cases;
   for (const auto& size : o.sizes) {
     const std::vector<cv::Mat> ring = make_ring(size, o.ring);
-    for (int threads : thread_counts) {
+    for (const codec::CodecThreads threads : thread_counts) {
       Bare bare(size);
       NetGear ng(threads);
       Case h{size, threads, "hot", {}, {}}, p{size, threads, "paced", {}, {}};
       for (int r = 0; r < o.repeat; ++r) {
-        std::cerr << "[bench] codec " << size.str() << " threads " << threads << " round " << r + 1 << "/"
+        std::cerr << "[bench] codec " << size.str() << " threads " << label(threads) << " round " << r + 1 << "/"
                   << o.repeat << std::endl;
         // Bare and NetGear side by side, in turn first, so that drift of the machine hits both.
         const auto both = [&](Case& c, auto&& measure) {
@@ -188,7 +192,8 @@ int run_codec(const CodecOptions& o) {
   if (o.json_out) {
     json out = json::array();
     for (const auto& c : cases) {
-      out.push_back({{"mode", "codec"}, {"size", c.size.str()}, {"threads", c.threads}, {"regime", c.regime},
+      out.push_back({{"mode", "codec"}, {"size", c.size.str()}, {"threads", c.threads.count}, {"when_idle", c.threads.when_idle},
+                     {"regime", c.regime},
                      {"rounds", c.ng.size()}, {"decode_parts", c.ng.back().parts},
                      {"bare", {{"encode", to_json(c.median(c.bare, &Round::enc), false)},
                                {"decode", to_json(c.median(c.bare, &Round::dec), false)}}},
@@ -205,11 +210,14 @@ int run_codec(const CodecOptions& o) {
             << "hot: back to back, " << o.hot_s << " s of encodes then of decodes; paced: " << kPacedFrames
             << " encode + decode, one every " << kPacedPeriod.count() << " ms\n"
             << "cpu: process CPU time (all threads) per frame; ratio: NetGear / bare, median of the rounds' ratios\n"
-            << "codec_threads(0) = " << automatic << " on " << std::thread::hardware_concurrency() << " cores\n\n"
+            << "thr: threads per frame; " << label(automatic) << " = the default (jpeg_compression_threads 0 on "
+            << std::thread::hardware_concurrency()
+            << " cores): strips only when idle since the last frame at least as long as it took\n\n"
             << "size       thr regime coder   |  enc mean     p50     cpu |  dec mean     p50     cpu | parts\n";
   for (const auto& c : cases) {
     char head[64];
-    std::snprintf(head, sizeof head, "%-10s %3d %-6s ", c.size.str().c_str(), c.threads, c.regime.c_str());
+    std::snprintf(head, sizeof head, "%-10s %3s %-6s ", c.size.str().c_str(), label(c.threads).c_str(),
+                  c.regime.c_str());
     const std::string blank(std::string(head).size(), ' ');
     std::cout << head << row("bare    | %9.3f %7.3f %7.3f | %9.3f %7.3f %7.3f |\n", c.median(c.bare, &Round::enc),
                              c.median(c.bare, &Round::dec))

@@ -16,7 +16,7 @@ struct CodecOptions {
   bool json_out = false;
 };
 
-/// For each size and thread count (1, 2, codec_threads(0)): bare TurboJPEG and NetGear's
+/// For each size and thread setting (1, 2, the default codec_threads(0)): bare TurboJPEG and NetGear's
 /// JpegEncoder/JpegDecoder, interleaved round after round, hot (back to back) and paced (one
 /// encode + decode every 10 ms): wall and process-CPU ms per frame and NetGear/bare ratios.
 /// Prints a table or JSON; returns the process exit code.

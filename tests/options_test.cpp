@@ -17,7 +17,7 @@ TEST(Options, DefaultsAreVidgears) {
   EXPECT_EQ(o.jpeg_compression_quality, 90);
   EXPECT_TRUE(o.jpeg_compression_fastdct);
   EXPECT_FALSE(o.jpeg_compression_fastupsample);
-  EXPECT_EQ(o.jpeg_compression_threads, 0);  // not in vidgear: one per two cores, at most 4
+  EXPECT_EQ(o.jpeg_compression_threads, 0);  // not in vidgear: one per core, at most 4, when idle
   EXPECT_FALSE(o.subscriber_timeout);
 }
 

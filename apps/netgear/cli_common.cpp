@@ -52,7 +52,8 @@ const std::map<std::string, OptionHelp>& option_help() {
       {"jpeg_compression_fastupsample", {"BOOL", "receiver: fast chroma upsampling when decoding. Default false"}},
       {"jpeg_compression_threads",
        {"INT", "threads that encode or decode one frame (frames of 262,144 pixels and more, e.g. 640x480, in strips joined at "
-               "restart markers); 1 = one thread, 0 = one per two cores, at most 4 (1 on a 2-core machine). Default 0"}},
+               "restart markers); 0 = one per core, at most 4, when the stream leaves time between frames (full speed: one); 1 = "
+               "one thread; 2..16 = for every frame. Default 0"}},
       {"bidirectional_mode",
        {"BOOL", "patterns 0/1: the receiver sends data back with each acknowledgement (recv: see --reply, "
                 "--reply-frame). Default false"}},

@@ -58,8 +58,9 @@ struct Options {
   bool jpeg_compression_fastdct = true;
   /// Fast (less accurate) chroma upsampling when decoding.
   bool jpeg_compression_fastupsample = false;
-  /// Threads that encode or decode one JPEG frame (not in vidgear). 0: one per two cores of the
-  /// machine, at most 4 (1 on a 2-core machine); 1: the sending or receiving thread alone. A frame of at least 2 x 131,072
+  /// Threads that encode or decode one JPEG frame (not in vidgear). 0: one per core, at most 4,
+  /// for a frame whose codec was idle since the last one at least as long as that took (a stream
+  /// at full speed codes whole); 1: the sending or receiving thread alone; 2..16: for every frame. A frame of at least 2 x 131,072
   /// pixels is then encoded as horizontal strips at once, joined at restart markers into one
   /// baseline JPEG that any decoder reads; a JPEG with such markers (from a NetGear sender) is
   /// decoded in parts at once, to the same pixels. 0..16; measured effect in docs/jpeg.md.

@@ -106,11 +106,9 @@ int strip_rows(int width, int height, int subsamp, int threads) {
 
 }  // namespace
 
-int codec_threads(int threads) {
-  if (threads > 0) return threads;
-  // Half the cores: the other half stays for ZeroMQ's I/O thread, the application (capture,
-  // display) and, where they share the machine, the other end (docs/jpeg.md, "Threads").
-  return static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1U, 4U));
+CodecThreads codec_threads(int option) {
+  if (option > 0) return {option, false};
+  return {static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1U, 4U)), true};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +136,8 @@ struct JpegEncoder::Strips {
   std::vector<std::uint8_t> joined;  // encode()'s result; encode_into() writes to the caller's memory
 };
 
-JpegEncoder::JpegEncoder(int threads) : handle_(tjInitCompress()), threads_(std::max(threads, 1)) {
+JpegEncoder::JpegEncoder(int threads, bool when_idle)
+    : handle_(tjInitCompress()), threads_(std::max(threads, 1)), when_idle_(when_idle) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG compressor: " + tj_error(nullptr));
 }
@@ -153,6 +152,8 @@ JpegEncoder::JpegEncoder(JpegEncoder&& other) noexcept
       buffer_(std::exchange(other.buffer_, nullptr)),
       capacity_(std::exchange(other.capacity_, 0)),
       threads_(other.threads_),
+      when_idle_(other.when_idle_),
+      gate_(other.gate_),
       strips_(std::move(other.strips_)) {}
 
 JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
@@ -161,6 +162,8 @@ JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
   std::swap(buffer_, other.buffer_);
   std::swap(capacity_, other.capacity_);
   std::swap(threads_, other.threads_);
+  std::swap(when_idle_, other.when_idle_);
+  std::swap(gate_, other.gate_);
   std::swap(strips_, other.strips_);
   return *this;
 }
@@ -189,7 +192,7 @@ void JpegEncoder::check(const cv::Mat& image, Colorspace cs) {
 std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspace cs, int quality,
                                                   bool fastdct) {
   std::size_t size = 0;
-  if (!code(image, cs, quality, fastdct, size)) return {buffer_, size};
+  if (!code_timed(image, cs, quality, fastdct, size)) return {buffer_, size};
   Strips& s = *strips_;
   s.joined.resize(s.joint.size);
   restart::write_splice(s.pieces, s.joint, s.joined);
@@ -199,12 +202,21 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
 std::size_t JpegEncoder::encode_into(const cv::Mat& image, Colorspace cs, int quality, bool fastdct,
                                      const Room& room) {
   std::size_t size = 0;
-  if (!code(image, cs, quality, fastdct, size)) {
+  if (!code_timed(image, cs, quality, fastdct, size)) {
     std::memcpy(room(size).data(), buffer_, size);
     return size;
   }
   restart::write_splice(strips_->pieces, strips_->joint, room(strips_->joint.size));
   return strips_->joint.size;
+}
+
+bool JpegEncoder::code_timed(const cv::Mat& image, Colorspace cs, int quality, bool fastdct,
+                             std::size_t& whole_size) {
+  if (!when_idle_) return code(image, cs, quality, fastdct, whole_size);
+  const auto start = IdleGate::Clock::now();
+  const bool strips = code(image, cs, quality, fastdct, whole_size);
+  gate_.coded(start, IdleGate::Clock::now());
+  return strips;
 }
 
 bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size) {
@@ -225,7 +237,8 @@ bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fa
   // TurboJPEG's own default when compressing is the fast DCT, so "not fast" has to be asked for
   // explicitly, or fastdct=false would change nothing.
   const int flags = TJFLAG_NOREALLOC | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
-  if (const int rows = threads_ > 1 ? strip_rows(image.cols, image.rows, subsamp, threads_) : 0; rows > 0) {
+  const bool split = threads_ > 1 && (!when_idle_ || gate_.open(IdleGate::Clock::now()));
+  if (const int rows = split ? strip_rows(image.cols, image.rows, subsamp, threads_) : 0; rows > 0) {
     if (encode_strips(image, pf, subsamp, quality, flags, rows)) return true;
   }
   reserve_tj(buffer_, capacity_, need);
@@ -296,7 +309,8 @@ struct JpegDecoder::Parts {
   std::vector<std::vector<std::uint8_t>> buffers;  // one per part: its JPEG
 };
 
-JpegDecoder::JpegDecoder(int threads) : handle_(tjInitDecompress()), threads_(std::max(threads, 1)) {
+JpegDecoder::JpegDecoder(int threads, bool when_idle)
+    : handle_(tjInitDecompress()), threads_(std::max(threads, 1)), when_idle_(when_idle) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG decompressor: " + tj_error(nullptr));
 }
@@ -306,11 +320,17 @@ JpegDecoder::~JpegDecoder() {
 }
 
 JpegDecoder::JpegDecoder(JpegDecoder&& other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)), threads_(other.threads_), parts_(std::move(other.parts_)) {}
+    : handle_(std::exchange(other.handle_, nullptr)),
+      threads_(other.threads_),
+      when_idle_(other.when_idle_),
+      gate_(other.gate_),
+      parts_(std::move(other.parts_)) {}
 
 JpegDecoder& JpegDecoder::operator=(JpegDecoder&& other) noexcept {
   std::swap(handle_, other.handle_);
   std::swap(threads_, other.threads_);
+  std::swap(when_idle_, other.when_idle_);
+  std::swap(gate_, other.gate_);
   std::swap(parts_, other.parts_);
   return *this;
 }
@@ -367,6 +387,15 @@ std::size_t JpegDecoder::peek(const std::uint8_t* data, std::size_t size, Colors
 
 cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
                             bool fastupsample, std::size_t max_bytes) {
+  if (!when_idle_ || threads_ == 1) return decode_now(data, size, cs, fastdct, fastupsample, max_bytes, threads_ > 1);
+  const auto start = IdleGate::Clock::now();
+  cv::Mat out = decode_now(data, size, cs, fastdct, fastupsample, max_bytes, gate_.open(start));
+  gate_.coded(start, IdleGate::Clock::now());
+  return out;
+}
+
+cv::Mat JpegDecoder::decode_now(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
+                                bool fastupsample, std::size_t max_bytes, bool split) {
   const JpegShape shape = check_header(handle_, data, size, cs, max_bytes);
   const int width = shape.width, height = shape.height, ch = shape.channels;
   const int pf = pixel_format(cs);
@@ -377,7 +406,7 @@ cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspa
   // STOPONWARNING makes it give up at the first problem, so a bad frame costs little to drop.
   int flags = TJFLAG_STOPONWARNING | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
   if (fastupsample) flags |= TJFLAG_FASTUPSAMPLE;
-  if (threads_ > 1 && static_cast<long>(width) * height >= 2 * kMinPixelsPerThread &&
+  if (split && static_cast<long>(width) * height >= 2 * kMinPixelsPerThread &&
       decode_parts(data, size, out, pf, flags)) {
     return out;
   }

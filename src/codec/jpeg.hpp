@@ -4,6 +4,7 @@
 // life: no codec set-up per frame. Wire format: docs/protocol.md ("Frame message").
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -27,16 +28,46 @@ inline constexpr int kMaxJpegDimension = 16384;
 /// 2 strips at most, 480x360 whole).
 inline constexpr long kMinPixelsPerThread = 131072;
 
-/// The threads a codec uses for `threads` as Options::jpeg_compression_threads gives it (0: one
-/// per two cores of the machine, at least 1, at most 4).
-int codec_threads(int threads);
+/// How a codec uses threads.
+struct CodecThreads {
+  int count = 1;           ///< threads that code one frame
+  /// Split a frame only when the stream leaves time between frames (IdleGate); false: whenever
+  /// it is large enough.
+  bool when_idle = false;
+};
+
+/// The threads a codec uses for Options::jpeg_compression_threads: 0 = the machine's cores, at
+/// most 4, used when the stream leaves time; N = N threads for every large enough frame.
+CodecThreads codec_threads(int option);
+
+/// Whether a codec that splits frames only "when idle" splits the next one: when its thread has
+/// been idle since the last frame ended at least as long as that frame took. A stream that leaves
+/// the cores time between frames (a camera's rate, a paced stream) gets each frame coded sooner;
+/// a codec coding back to back (a stream at full speed, the other stages keeping the other cores
+/// busy) codes whole, where strips would cost CPU and buy no frames/s (docs/jpeg.md, "Threads").
+class IdleGate {
+ public:
+  using Clock = std::chrono::steady_clock;
+  bool open(Clock::time_point now) const { return now - ended_ >= took_; }
+  void coded(Clock::time_point start, Clock::time_point end) {
+    took_ = end - start;
+    ended_ = end;
+  }
+
+ private:
+  Clock::time_point ended_{};  // the clock's epoch: the first frame is split
+  Clock::duration took_{};
+};
 
 /// Encodes 8-bit frames to baseline JFIF JPEG: 4:2:2 chroma for colour, single-channel for GRAY.
 /// With threads > 1 a large frame is encoded as horizontal strips at once, joined at restart
 /// markers (docs/jpeg.md, "Threads"). Not thread-safe; one per thread.
 class JpegEncoder {
  public:
-  explicit JpegEncoder(int threads = 1);
+  /// `threads` code a frame of at least 2 x kMinPixelsPerThread pixels in strips; with
+  /// `when_idle`, only when IdleGate lets it.
+  explicit JpegEncoder(int threads = 1, bool when_idle = false);
+  explicit JpegEncoder(CodecThreads t) : JpegEncoder(t.count, t.when_idle) {}
   ~JpegEncoder();
   JpegEncoder(JpegEncoder&&) noexcept;
   JpegEncoder& operator=(JpegEncoder&&) noexcept;
@@ -65,12 +96,15 @@ class JpegEncoder {
   // Codes `image` in strips (true: strips_->joint says how they join) or whole (false: the JPEG
   // is in buffer_, `whole_size` bytes).
   bool code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size);
+  bool code_timed(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size);
   bool encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags, int strip_rows);
 
   void* handle_ = nullptr;           // tjhandle
   std::uint8_t* buffer_ = nullptr;   // tjAlloc'd, grown with tjBufSize, reused
   std::size_t capacity_ = 0;
   int threads_ = 1;
+  bool when_idle_ = false;
+  IdleGate gate_;
   std::unique_ptr<Strips> strips_;
 };
 
@@ -79,7 +113,9 @@ class JpegEncoder {
 /// result. Not thread-safe; one per thread.
 class JpegDecoder {
  public:
-  explicit JpegDecoder(int threads = 1);
+  /// `threads` decode a JPEG with seams in parts; with `when_idle`, only when IdleGate lets it.
+  explicit JpegDecoder(int threads = 1, bool when_idle = false);
+  explicit JpegDecoder(CodecThreads t) : JpegDecoder(t.count, t.when_idle) {}
   ~JpegDecoder();
   JpegDecoder(JpegDecoder&&) noexcept;
   JpegDecoder& operator=(JpegDecoder&&) noexcept;
@@ -101,9 +137,13 @@ class JpegDecoder {
  private:
   struct Parts;  // the threads, decompressors and buffers of decoding in parts, made when first used
   bool decode_parts(const std::uint8_t* data, std::size_t size, cv::Mat& out, int pf, int flags);
+  cv::Mat decode_now(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct, bool fastupsample,
+                     std::size_t max_bytes, bool split);
 
   void* handle_ = nullptr;  // tjhandle
   int threads_ = 1;
+  bool when_idle_ = false;
+  IdleGate gate_;
   int last_parts_ = 0;
   std::unique_ptr<Parts> parts_;
 };

@@ -446,13 +446,49 @@ TEST(ForkJoin, OneThreadRunsAllInTheCaller) {
   EXPECT_EQ(count, 5);
 }
 
-TEST(JpegThreads, AutoIsHalfTheCoresAtLeastOneAtMostFour) {
-  EXPECT_EQ(netgear::codec::codec_threads(1), 1);
-  EXPECT_EQ(netgear::codec::codec_threads(7), 7);
-  const int automatic = netgear::codec::codec_threads(0);
-  EXPECT_GE(automatic, 1);
-  EXPECT_LE(automatic, 4);
-  EXPECT_EQ(automatic, static_cast<int>(std::min(std::max(std::thread::hardware_concurrency() / 2, 1U), 4U)));
+TEST(JpegThreads, AutoIsTheCoresAtMostFourWhenIdleAndAnExplicitCountIsForEveryFrame) {
+  using netgear::codec::codec_threads;
+  EXPECT_EQ(codec_threads(1).count, 1);
+  EXPECT_EQ(codec_threads(7).count, 7);
+  EXPECT_FALSE(codec_threads(2).when_idle);
+  const auto automatic = codec_threads(0);
+  EXPECT_TRUE(automatic.when_idle);
+  EXPECT_EQ(automatic.count, static_cast<int>(std::min(std::max(std::thread::hardware_concurrency(), 1U), 4U)));
+}
+
+TEST(IdleGate, OpensWhenIdleSinceTheLastFrameAtLeastAsLongAsItTook) {
+  using netgear::codec::IdleGate;
+  using std::chrono::microseconds;
+  IdleGate gate;
+  const IdleGate::Clock::time_point t0 = IdleGate::Clock::now();
+  EXPECT_TRUE(gate.open(t0));  // the first frame
+  gate.coded(t0, t0 + microseconds(800));
+  EXPECT_FALSE(gate.open(t0 + microseconds(800)));    // back to back
+  EXPECT_FALSE(gate.open(t0 + microseconds(1599)));   // idle 799 us after 800 us of work
+  EXPECT_TRUE(gate.open(t0 + microseconds(1600)));    // idle as long as it took
+  EXPECT_TRUE(gate.open(t0 + microseconds(10800)));   // paced
+  gate.coded(t0 + microseconds(10800), t0 + microseconds(11300));  // a split frame: 500 us
+  EXPECT_FALSE(gate.open(t0 + microseconds(11700)));
+  EXPECT_TRUE(gate.open(t0 + microseconds(11800)));
+}
+
+TEST(JpegThreads, WhenIdleTheFirstFrameIsSplitAndTheCodecGivesTheSamePixels) {
+  // The first frame passes the gate (nothing coded before); later ones depend on the timing, so
+  // only their pixels are checked.
+  const cv::Mat frame = make_test_frame(640, 480, 4);
+  JpegEncoder enc(2, true);
+  JpegDecoder dec(2, true);
+  const auto first = enc.encode(frame, Colorspace::BGR, 90, true);
+  const Bytes jpeg(first.begin(), first.end());
+  EXPECT_EQ(restart::read_layout(jpeg, 100)->intervals.size(), 2u);
+  const cv::Mat expected = decode(encode(frame, Colorspace::BGR, 1), Colorspace::BGR, 1);
+  EXPECT_TRUE(identical(dec.decode(jpeg.data(), jpeg.size(), Colorspace::BGR, true, false), expected));
+  EXPECT_EQ(dec.last_parts(), 2);
+  for (int i = 0; i < 20; ++i) {
+    const auto span = enc.encode(frame, Colorspace::BGR, 90, true);
+    const Bytes again(span.begin(), span.end());
+    EXPECT_TRUE(identical(dec.decode(again.data(), again.size(), Colorspace::BGR, true, false), expected)) << i;
+  }
 }
 
 }  // namespace
