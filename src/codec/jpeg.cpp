@@ -137,7 +137,7 @@ struct JpegEncoder::Strips {
 };
 
 JpegEncoder::JpegEncoder(int threads, bool when_idle)
-    : handle_(tjInitCompress()), threads_(std::max(threads, 1)), when_idle_(when_idle) {
+    : handle_(tjInitCompress()), split_(CodecThreads{threads, when_idle}) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG compressor: " + tj_error(nullptr));
 }
@@ -151,9 +151,7 @@ JpegEncoder::JpegEncoder(JpegEncoder&& other) noexcept
     : handle_(std::exchange(other.handle_, nullptr)),
       buffer_(std::exchange(other.buffer_, nullptr)),
       capacity_(std::exchange(other.capacity_, 0)),
-      threads_(other.threads_),
-      when_idle_(other.when_idle_),
-      gate_(other.gate_),
+      split_(other.split_),
       strips_(std::move(other.strips_)) {}
 
 JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
@@ -161,9 +159,7 @@ JpegEncoder& JpegEncoder::operator=(JpegEncoder&& other) noexcept {
   std::swap(handle_, other.handle_);
   std::swap(buffer_, other.buffer_);
   std::swap(capacity_, other.capacity_);
-  std::swap(threads_, other.threads_);
-  std::swap(when_idle_, other.when_idle_);
-  std::swap(gate_, other.gate_);
+  std::swap(split_, other.split_);
   std::swap(strips_, other.strips_);
   return *this;
 }
@@ -192,7 +188,7 @@ void JpegEncoder::check(const cv::Mat& image, Colorspace cs) {
 std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspace cs, int quality,
                                                   bool fastdct) {
   std::size_t size = 0;
-  if (!code_timed(image, cs, quality, fastdct, size)) return {buffer_, size};
+  if (!split_([&](bool split) { return code(image, cs, quality, fastdct, split, size); })) return {buffer_, size};
   Strips& s = *strips_;
   s.joined.resize(s.joint.size);
   restart::write_splice(s.pieces, s.joint, s.joined);
@@ -202,7 +198,7 @@ std::span<const std::uint8_t> JpegEncoder::encode(const cv::Mat& image, Colorspa
 std::size_t JpegEncoder::encode_into(const cv::Mat& image, Colorspace cs, int quality, bool fastdct,
                                      const Room& room) {
   std::size_t size = 0;
-  if (!code_timed(image, cs, quality, fastdct, size)) {
+  if (!split_([&](bool split) { return code(image, cs, quality, fastdct, split, size); })) {
     std::memcpy(room(size).data(), buffer_, size);
     return size;
   }
@@ -210,16 +206,8 @@ std::size_t JpegEncoder::encode_into(const cv::Mat& image, Colorspace cs, int qu
   return strips_->joint.size;
 }
 
-bool JpegEncoder::code_timed(const cv::Mat& image, Colorspace cs, int quality, bool fastdct,
-                             std::size_t& whole_size) {
-  if (!when_idle_) return code(image, cs, quality, fastdct, whole_size);
-  const auto start = IdleGate::Clock::now();
-  const bool strips = code(image, cs, quality, fastdct, whole_size);
-  gate_.coded(start, IdleGate::Clock::now());
-  return strips;
-}
-
-bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size) {
+bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, bool split,
+                       std::size_t& whole_size) {
   if (handle_ == nullptr) throw Error("JPEG: encode() on a moved-from encoder");
   check(image, cs);
   if (quality < 1 || quality > 100) {
@@ -237,8 +225,7 @@ bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fa
   // TurboJPEG's own default when compressing is the fast DCT, so "not fast" has to be asked for
   // explicitly, or fastdct=false would change nothing.
   const int flags = TJFLAG_NOREALLOC | (fastdct ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT);
-  const bool split = threads_ > 1 && (!when_idle_ || gate_.open(IdleGate::Clock::now()));
-  if (const int rows = split ? strip_rows(image.cols, image.rows, subsamp, threads_) : 0; rows > 0) {
+  if (const int rows = split ? strip_rows(image.cols, image.rows, subsamp, split_.threads()) : 0; rows > 0) {
     if (encode_strips(image, pf, subsamp, quality, flags, rows)) return true;
   }
   reserve_tj(buffer_, capacity_, need);
@@ -258,7 +245,7 @@ bool JpegEncoder::code(const cv::Mat& image, Colorspace cs, int quality, bool fa
 // false when the strips do not splice (only if TurboJPEG wrote something unexpected, e.g. with
 // its TJ_RESTART or TJ_OPTIMIZE environment variables set): the image is then encoded whole.
 bool JpegEncoder::encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags, int rows) {
-  if (!strips_) strips_ = std::make_unique<Strips>(threads_);
+  if (!strips_) strips_ = std::make_unique<Strips>(split_.threads());
   Strips& s = *strips_;
   const int count = (image.rows + rows - 1) / rows;
   while (static_cast<int>(s.strips.size()) < count) {
@@ -310,7 +297,7 @@ struct JpegDecoder::Parts {
 };
 
 JpegDecoder::JpegDecoder(int threads, bool when_idle)
-    : handle_(tjInitDecompress()), threads_(std::max(threads, 1)), when_idle_(when_idle) {
+    : handle_(tjInitDecompress()), split_(CodecThreads{threads, when_idle}) {
   if (handle_ == nullptr)
     throw Error("JPEG: cannot create a TurboJPEG decompressor: " + tj_error(nullptr));
 }
@@ -321,16 +308,14 @@ JpegDecoder::~JpegDecoder() {
 
 JpegDecoder::JpegDecoder(JpegDecoder&& other) noexcept
     : handle_(std::exchange(other.handle_, nullptr)),
-      threads_(other.threads_),
-      when_idle_(other.when_idle_),
-      gate_(other.gate_),
+      split_(other.split_),
+      layout_(std::move(other.layout_)),
       parts_(std::move(other.parts_)) {}
 
 JpegDecoder& JpegDecoder::operator=(JpegDecoder&& other) noexcept {
   std::swap(handle_, other.handle_);
-  std::swap(threads_, other.threads_);
-  std::swap(when_idle_, other.when_idle_);
-  std::swap(gate_, other.gate_);
+  std::swap(split_, other.split_);
+  std::swap(layout_, other.layout_);
   std::swap(parts_, other.parts_);
   return *this;
 }
@@ -387,11 +372,7 @@ std::size_t JpegDecoder::peek(const std::uint8_t* data, std::size_t size, Colors
 
 cv::Mat JpegDecoder::decode(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
                             bool fastupsample, std::size_t max_bytes) {
-  if (!when_idle_ || threads_ == 1) return decode_now(data, size, cs, fastdct, fastupsample, max_bytes, threads_ > 1);
-  const auto start = IdleGate::Clock::now();
-  cv::Mat out = decode_now(data, size, cs, fastdct, fastupsample, max_bytes, gate_.open(start));
-  gate_.coded(start, IdleGate::Clock::now());
-  return out;
+  return split_([&](bool split) { return decode_now(data, size, cs, fastdct, fastupsample, max_bytes, split); });
 }
 
 cv::Mat JpegDecoder::decode_now(const std::uint8_t* data, std::size_t size, Colorspace cs, bool fastdct,
@@ -424,21 +405,24 @@ cv::Mat JpegDecoder::decode_now(const std::uint8_t* data, std::size_t size, Colo
 bool JpegDecoder::decode_parts(const std::uint8_t* data, std::size_t size, cv::Mat& out, int pf, int flags) {
   const std::span<const std::uint8_t> jpeg(data, size);
   // At most one interval per 8 rows is of use; a JPEG with more is decoded whole.
-  const auto layout = restart::read_layout(jpeg, static_cast<std::size_t>(out.rows) / 8 + 1);
-  if (!layout || layout->width != out.cols || layout->height != out.rows) return false;
-  const int rows = restart::rows_per_interval(*layout);
-  const std::size_t intervals = layout->intervals.size();
+  restart::Layout& layout = layout_;
+  if (!restart::read_layout(jpeg, static_cast<std::size_t>(out.rows) / 8 + 1, layout) || layout.width != out.cols ||
+      layout.height != out.rows) {
+    return false;
+  }
+  const int rows = restart::rows_per_interval(layout);
+  const std::size_t intervals = layout.intervals.size();
   if (rows == 0 || intervals < 2 || intervals != static_cast<std::size_t>((out.rows + rows - 1) / rows)) return false;
 
-  if (!parts_) parts_ = std::make_unique<Parts>(threads_);
+  if (!parts_) parts_ = std::make_unique<Parts>(split_.threads());
   last_parts_ = 0;
   Parts& p = *parts_;
-  const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), intervals));
+  const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(split_.threads()), intervals));
   p.workers.run(count, [&](int k) {
     const std::size_t first = intervals * static_cast<std::size_t>(k) / static_cast<std::size_t>(count);
     const std::size_t last = intervals * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(count);
     std::vector<std::uint8_t>& part = p.buffers[static_cast<std::size_t>(k)];
-    restart::extract_part(jpeg, *layout, first, last, part);
+    restart::extract_part(jpeg, layout, first, last, part);
     const int top = static_cast<int>(first) * rows;
     const int height = std::min(out.rows, static_cast<int>(last) * rows) - top;
     tjhandle h = p.handles[static_cast<std::size_t>(k)];

@@ -13,6 +13,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "codec/jpeg_restart.hpp"
 #include "netgear/options.hpp"
 
 namespace netgear::codec {
@@ -59,6 +60,29 @@ class IdleGate {
   Clock::duration took_{};
 };
 
+/// Whether a codec splits each frame: never with one thread, always with an explicit count, and
+/// with `when_idle` as IdleGate says, timing each frame for it (and only then).
+class SplitRule {
+ public:
+  explicit SplitRule(CodecThreads t = {})
+      : threads_(t.count > 1 ? t.count : 1), when_idle_(t.when_idle && threads_ > 1) {}
+  int threads() const { return threads_; }
+  /// Runs code(split) and returns what it returns; `split` says whether to split this frame.
+  template <class Code>
+  decltype(auto) operator()(Code&& code) {
+    if (!when_idle_) return code(threads_ > 1);
+    const auto start = IdleGate::Clock::now();
+    decltype(auto) result = code(gate_.open(start));
+    gate_.coded(start, IdleGate::Clock::now());
+    return result;
+  }
+
+ private:
+  int threads_ = 1;
+  bool when_idle_ = false;
+  IdleGate gate_;
+};
+
 /// Encodes 8-bit frames to baseline JFIF JPEG: 4:2:2 chroma for colour, single-channel for GRAY.
 /// With threads > 1 a large frame is encoded as horizontal strips at once, joined at restart
 /// markers (docs/jpeg.md, "Threads"). Not thread-safe; one per thread.
@@ -95,16 +119,13 @@ class JpegEncoder {
   struct Strips;  // the threads, compressors and buffers of strip encoding, made when first used
   // Codes `image` in strips (true: strips_->joint says how they join) or whole (false: the JPEG
   // is in buffer_, `whole_size` bytes).
-  bool code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size);
-  bool code_timed(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, std::size_t& whole_size);
+  bool code(const cv::Mat& image, Colorspace cs, int quality, bool fastdct, bool split, std::size_t& whole_size);
   bool encode_strips(const cv::Mat& image, int pf, int subsamp, int quality, int flags, int strip_rows);
 
   void* handle_ = nullptr;           // tjhandle
   std::uint8_t* buffer_ = nullptr;   // tjAlloc'd, grown with tjBufSize, reused
   std::size_t capacity_ = 0;
-  int threads_ = 1;
-  bool when_idle_ = false;
-  IdleGate gate_;
+  SplitRule split_;
   std::unique_ptr<Strips> strips_;
 };
 
@@ -141,9 +162,8 @@ class JpegDecoder {
                      std::size_t max_bytes, bool split);
 
   void* handle_ = nullptr;  // tjhandle
-  int threads_ = 1;
-  bool when_idle_ = false;
-  IdleGate gate_;
+  SplitRule split_;
+  restart::Layout layout_;  // the last split JPEG's, its vector reused
   int last_parts_ = 0;
   std::unique_ptr<Parts> parts_;
 };

@@ -50,44 +50,50 @@ std::size_t scan_intervals(std::span<const std::uint8_t> d, std::size_t at, std:
 }  // namespace
 
 std::optional<Layout> read_layout(std::span<const std::uint8_t> d, std::size_t max_intervals) {
-  if (d.size() < 4 || d[0] != 0xFF || d[1] != kSOI) return std::nullopt;
   Layout l;
+  if (!read_layout(d, max_intervals, l)) return std::nullopt;
+  return l;
+}
+
+bool read_layout(std::span<const std::uint8_t> d, std::size_t max_intervals, Layout& l) {
+  if (d.size() < 4 || d[0] != 0xFF || d[1] != kSOI) return false;
+  l = Layout{.intervals = std::move(l.intervals)};
   bool have_sof = false;
   int components = 0, hmax = 0, vmax = 0, vmin = 4;
   std::size_t i = 2;
   for (;;) {
-    if (i + 4 > d.size() || d[i] != 0xFF) return std::nullopt;
+    if (i + 4 > d.size() || d[i] != 0xFF) return false;
     const std::uint8_t m = d[i + 1];
     const int len = be16(&d[i + 2]);
-    if (len < 2 || i + 2 + static_cast<std::size_t>(len) > d.size()) return std::nullopt;
+    if (len < 2 || i + 2 + static_cast<std::size_t>(len) > d.size()) return false;
     const std::uint8_t* p = &d[i + 4];  // the segment's payload, len - 2 bytes
     if (m == kSOF0 || m == kSOF1) {
-      if (have_sof || len < 8) return std::nullopt;
+      if (have_sof || len < 8) return false;
       components = p[5];
-      if (p[0] != 8 || components < 1 || components > 4 || len != 8 + 3 * components) return std::nullopt;
+      if (p[0] != 8 || components < 1 || components > 4 || len != 8 + 3 * components) return false;
       l.height = be16(p + 1);
       l.width = be16(p + 3);
-      if (l.height == 0 || l.width == 0) return std::nullopt;  // 0: the height follows in a DNL
+      if (l.height == 0 || l.width == 0) return false;  // 0: the height follows in a DNL
       l.sof_height_at = i + 5;
       for (int c = 0; c < components; ++c) {
         const int h = p[7 + 3 * c] >> 4, v = p[7 + 3 * c] & 0x0F;
-        if (h < 1 || h > 4 || v < 1 || v > 4) return std::nullopt;
+        if (h < 1 || h > 4 || v < 1 || v > 4) return false;
         hmax = std::max(hmax, h);
         vmax = std::max(vmax, v);
         vmin = std::min(vmin, v);
       }
       have_sof = true;
     } else if (m == kDRI) {
-      if (len != 4) return std::nullopt;
+      if (len != 4) return false;
       l.restart_interval = be16(p);
     } else if (m == kSOS) {
       // One scan with every component: then its MCUs cover the image and nothing follows it.
-      if (!have_sof || len < 3 || p[0] != components) return std::nullopt;
+      if (!have_sof || len < 3 || p[0] != components) return false;
       l.sos_at = i;
       l.scan_at = i + 2 + static_cast<std::size_t>(len);
       break;
     } else if (m != kDHT && m != kDQT && m != kCOM && !is_app(m)) {
-      return std::nullopt;  // another coding process, DNL, arithmetic tables, a stray marker
+      return false;  // another coding process, DNL, arithmetic tables, a stray marker
     }
     i += 2 + static_cast<std::size_t>(len);
   }
@@ -97,9 +103,9 @@ std::optional<Layout> read_layout(std::span<const std::uint8_t> d, std::size_t m
   l.mcus_per_row = (l.width + mcu_w - 1) / mcu_w;
   l.vertical_subsampling = components > 1 && vmin != vmax;
   l.eoi_at = scan_intervals(d, l.scan_at, max_intervals, l.intervals);
-  if (l.eoi_at == 0) return std::nullopt;
-  if (l.restart_interval == 0 && l.intervals.size() > 1) return std::nullopt;  // RSTn without a DRI
-  return l;
+  if (l.eoi_at == 0) return false;
+  if (l.restart_interval == 0 && l.intervals.size() > 1) return false;  // RSTn without a DRI
+  return true;
 }
 
 int rows_per_interval(const Layout& l) {
@@ -113,11 +119,9 @@ int rows_per_interval(const Layout& l) {
 bool plan_splice(std::span<const std::span<const std::uint8_t>> strips, Joint& joint) {
   if (strips.empty()) return false;
   std::vector<Layout>& layouts = joint.layouts;
-  layouts.clear();
-  for (const auto& s : strips) {
-    auto l = read_layout(s, 1);
-    if (!l || l->restart_interval != 0) return false;
-    layouts.push_back(std::move(*l));
+  layouts.resize(strips.size());  // kept from the last frame's strips, with their memory
+  for (std::size_t k = 0; k < strips.size(); ++k) {
+    if (!read_layout(strips[k], 1, layouts[k]) || layouts[k].restart_interval != 0) return false;
   }
   const Layout& first = layouts.front();
   const std::span<const std::uint8_t> head = strips.front().first(first.scan_at);

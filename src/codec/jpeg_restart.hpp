@@ -39,6 +39,9 @@ struct Layout {
 /// arithmetic, several scans, DNL, a damaged marker) or for more than `max_intervals` restart
 /// intervals; such data is for an ordinary decoder, which reports what is wrong with it.
 std::optional<Layout> read_layout(std::span<const std::uint8_t> jpeg, std::size_t max_intervals);
+/// As above, into `layout` (its `intervals` keep their memory: a caller that reads one JPEG after
+/// another allocates nothing in steady state). false, `layout` unspecified, where that is nullopt.
+bool read_layout(std::span<const std::uint8_t> jpeg, std::size_t max_intervals, Layout& layout);
 
 /// How the JPEGs of the horizontal strips of one image join into one (plan_splice()).
 struct Joint {

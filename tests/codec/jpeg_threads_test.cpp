@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -356,12 +357,37 @@ TEST(JpegLayout, RefusesWhatItDoesNotSplit) {
 TEST(JpegLayout, TooManyIntervalsIsNotSplit) {
   Bytes jpeg;
   {
-    const TjRestart env("1B");  // a marker after every MCU: 1,200 intervals
+    const TjRestart env("1B");  // a marker after every MCU: 2,400 intervals
     jpeg = tj_encode(make_test_frame(640, 480, 1), TJSAMP_422);
   }
   EXPECT_FALSE(restart::read_layout(jpeg, 61).has_value());
   EXPECT_EQ(parts_of(jpeg, 2), 1);
   EXPECT_TRUE(identical(decode(jpeg, Colorspace::BGR, 2), decode(jpeg, Colorspace::BGR, 1)));
+}
+
+bool same_layout(const restart::Layout& a, const restart::Layout& b) {
+  return std::tie(a.width, a.height, a.mcu_height, a.mcus_per_row, a.restart_interval, a.vertical_subsampling,
+                  a.sof_height_at, a.sos_at, a.scan_at, a.eoi_at, a.intervals) ==
+         std::tie(b.width, b.height, b.mcu_height, b.mcus_per_row, b.restart_interval, b.vertical_subsampling,
+                  b.sof_height_at, b.sos_at, b.scan_at, b.eoi_at, b.intervals);
+}
+
+TEST(JpegLayout, AReusedLayoutReadsAsAFreshOneAndKeepsItsMemory) {
+  Bytes many;
+  {
+    const TjRestart env("1B");
+    many = tj_encode(make_test_frame(640, 480, 1), TJSAMP_422);
+  }
+  const Bytes none = tj_encode(make_test_frame(320, 240, 2), TJSAMP_420);
+  restart::Layout reused;
+  ASSERT_TRUE(restart::read_layout(many, 5000, reused));
+  EXPECT_TRUE(same_layout(reused, *restart::read_layout(many, 5000)));
+  EXPECT_EQ(reused.intervals.size(), 2400u);  // 40 x 60 MCUs of 16 x 8
+  const std::size_t* memory = reused.intervals.data();
+  ASSERT_TRUE(restart::read_layout(none, 2000, reused));
+  EXPECT_TRUE(same_layout(reused, *restart::read_layout(none, 2000)));  // nothing left of the first
+  EXPECT_EQ(reused.intervals.data(), memory);
+  EXPECT_FALSE(restart::read_layout(Bytes(none.begin(), none.end() - 2), 10, reused));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,6 +496,26 @@ TEST(IdleGate, OpensWhenIdleSinceTheLastFrameAtLeastAsLongAsItTook) {
   gate.coded(t0 + microseconds(10800), t0 + microseconds(11300));  // a split frame: 500 us
   EXPECT_FALSE(gate.open(t0 + microseconds(11700)));
   EXPECT_TRUE(gate.open(t0 + microseconds(11800)));
+}
+
+TEST(SplitRule, OneThreadNeverSplitsACountAlwaysAndWhenIdleAsTheGateSays) {
+  using netgear::codec::SplitRule;
+  SplitRule one({1, true}), three({3, false}), idle({2, true});
+  EXPECT_EQ(one.threads(), 1);
+  EXPECT_EQ(three.threads(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(one([](bool split) { return split; }));
+    EXPECT_TRUE(three([](bool split) { return split; }));
+  }
+  // What the code returns comes back, a move-only value too.
+  const auto kept = three([](bool) { return std::make_unique<int>(7); });
+  EXPECT_EQ(*kept, 7);
+  // The first frame is split; a frame that took 100 ms and the next asked for at once is not.
+  EXPECT_TRUE(idle([](bool split) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the frame's work, not a wait for anything
+    return split;
+  }));
+  EXPECT_FALSE(idle([](bool split) { return split; }));
 }
 
 TEST(JpegThreads, WhenIdleTheFirstFrameIsSplitAndTheCodecGivesTheSamePixels) {
