@@ -684,8 +684,6 @@ ClientsCase run_multiclient(const Settings& s, const std::string& exe, int patte
 // ---------------------------------------------------------------------------------------------
 // Output
 
-std::string fmt(const char* f, double v);
-
 // The case with the fewest clients on `pattern`: the baseline of the CPU-per-frame ratio.
 const ClientsCase* fewest_clients(const std::vector<ClientsCase>& all, int pattern) {
   const ClientsCase* best = nullptr;
@@ -729,12 +727,6 @@ void print_multiclient(std::ostream& os, const std::vector<ClientsCase>& all) {
        << m.clients << " clients <= 1.25 x with 1: " << fmt("%.3f", m.cpu_ms_per_frame()) << " / "
        << fmt("%.3f", one->cpu_ms_per_frame()) << " ms = " << fmt("%.2f", ratio) << "\n";
   }
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
 }
 
 json codec_json(const JpegBaseline& b) {

@@ -21,10 +21,6 @@ using Bytes = std::span<const std::uint8_t>;
 constexpr int kPacedFrames = 100;
 constexpr auto kPacedPeriod = std::chrono::milliseconds(10);
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
 // Bare TurboJPEG with NetGear's settings (baselines.hpp).
 class Bare {
  public:

@@ -40,6 +40,12 @@ double process_cpu_ms();
 /// q-quantile (0..1) of `values` (copied), 0 when empty.
 double quantile(std::vector<double> values, double q);
 
+/// Milliseconds from `t0` to now.
+double ms_since(Clock::time_point t0);
+
+/// `v` formatted with the printf format `f` (one double, e.g. "%.3f").
+std::string fmt(const char* f, double v);
+
 /// The measuring window of a receiver: it opens `warmup` after the first message and stays open
 /// for `duration`. With a zero duration every message counts and the window never closes by
 /// itself (frame-count mode).
