@@ -27,12 +27,6 @@ using namespace std::chrono_literals;
 
 void say(const std::string& text) { std::cerr << "[bench] " << text << std::endl; }
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 struct Run {

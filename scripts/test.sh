@@ -67,7 +67,11 @@ build_and_test() {  # build-dir, extra cmake args...
 # AddressSanitizer build went from 397 to 329 s on the 2-CPU test machine); the library it calls
 # for every frame keeps -O1.
 debug_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DNETGEAR_TEST_CXX_FLAGS=-O1)
-sanitizer_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DNETGEAR_TEST_CXX_FLAGS=-O0 -DNETGEAR_TOOL_CXX_FLAGS=-O0)
+# The sanitizer builds (and the fuzzing build) precompile the third-party headers that most files
+# include (NETGEAR_PRECOMPILE_HEADERS, cmake/NetgearPch.cmake): 10-15 % less compile time. The
+# first build keeps them off, so that it checks that every file includes what it uses.
+sanitizer_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DNETGEAR_TEST_CXX_FLAGS=-O0 -DNETGEAR_TOOL_CXX_FLAGS=-O0
+  -DNETGEAR_PRECOMPILE_HEADERS=ON)
 
 start=$(date +%s)
 # Configured for /usr so that the .deb (--package) gets Debian's multiarch library folder;
@@ -111,7 +115,7 @@ if [ "$fuzz" = 1 ]; then
     fi
     echo "== configure build-fuzz (clang++)"
     cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DNETGEAR_FUZZ=ON -DNETGEAR_BUILD_BENCH=OFF \
-      -DNETGEAR_BUILD_EXAMPLES=OFF -DNETGEAR_BUILD_TESTS=OFF -DNETGEAR_BUILD_APPS=OFF >/dev/null
+      -DNETGEAR_BUILD_EXAMPLES=OFF -DNETGEAR_BUILD_TESTS=OFF -DNETGEAR_BUILD_APPS=OFF -DNETGEAR_PRECOMPILE_HEADERS=ON >/dev/null
     echo "== build build-fuzz"
     cmake --build build-fuzz -j "$jobs" --target fuzz_wire fuzz_reply fuzz_jpeg
     seconds=${FUZZ_SECONDS:-45}

@@ -105,7 +105,11 @@ std::string Target::text() const { return user + "@" + host_port(); }
 std::optional<std::string> target_problem(std::string_view server) {
   std::string why;
   if (parse(server, why)) return std::nullopt;
-  return std::string(kExpected) + "; here: " + why;
+  // Appended, not `std::string(kExpected) + ...`: GCC 12 warns (-Warray-bounds, a false positive)
+  // about the concatenation of a string whose length it knows, in some builds.
+  std::string text(kExpected);
+  text.append("; here: ").append(why);
+  return text;
 }
 
 Target parse_target(std::string_view server) {
