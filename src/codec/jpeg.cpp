@@ -405,13 +405,12 @@ cv::Mat JpegDecoder::decode_now(const std::uint8_t* data, std::size_t size, Colo
 bool JpegDecoder::decode_parts(const std::uint8_t* data, std::size_t size, cv::Mat& out, int pf, int flags) {
   const std::span<const std::uint8_t> jpeg(data, size);
   // At most one interval per 8 rows is of use; a JPEG with more is decoded whole.
-  restart::Layout& layout = layout_;
-  if (!restart::read_layout(jpeg, static_cast<std::size_t>(out.rows) / 8 + 1, layout) || layout.width != out.cols ||
-      layout.height != out.rows) {
+  if (!restart::read_layout(jpeg, static_cast<std::size_t>(out.rows) / 8 + 1, layout_) || layout_.width != out.cols ||
+      layout_.height != out.rows) {
     return false;
   }
-  const int rows = restart::rows_per_interval(layout);
-  const std::size_t intervals = layout.intervals.size();
+  const int rows = restart::rows_per_interval(layout_);
+  const std::size_t intervals = layout_.intervals.size();
   if (rows == 0 || intervals < 2 || intervals != static_cast<std::size_t>((out.rows + rows - 1) / rows)) return false;
 
   if (!parts_) parts_ = std::make_unique<Parts>(split_.threads());
@@ -422,7 +421,7 @@ bool JpegDecoder::decode_parts(const std::uint8_t* data, std::size_t size, cv::M
     const std::size_t first = intervals * static_cast<std::size_t>(k) / static_cast<std::size_t>(count);
     const std::size_t last = intervals * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(count);
     std::vector<std::uint8_t>& part = p.buffers[static_cast<std::size_t>(k)];
-    restart::extract_part(jpeg, layout, first, last, part);
+    restart::extract_part(jpeg, layout_, first, last, part);
     const int top = static_cast<int>(first) * rows;
     const int height = std::min(out.rows, static_cast<int>(last) * rows) - top;
     tjhandle h = p.handles[static_cast<std::size_t>(k)];
