@@ -7,11 +7,8 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <mutex>
-#include <numeric>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -187,36 +184,13 @@ TEST(PubSubTurns, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
   NetGear rx(sub_config(port));
   PlainPublisher pub(port);
   constexpr int kFrames = 40;
-  std::mutex mu;
-  std::vector<int> got;
-  std::atomic<bool> done{false};
-  auto take = [&] {
-    while (!done) {
-      if (auto f = rx.recv(50ms)) {
-        std::lock_guard lk(mu);
-        got.push_back(f->message.get<int>());
-      }
-    }
-  };
-  std::thread a(take), b(take);
+  test::ReceivingThreads app(rx, 2);
   for (int i = 0; i < kFrames; ++i) {
     pub.send(raw_header(i), kRawPayload);
     // The next one only once this one was taken: the dropping queue never has to choose.
-    const bool taken = test::wait_until(
-        [&] {
-          std::lock_guard lk(mu);
-          return got.size() == static_cast<std::size_t>(i + 1);
-        },
-        5s);
-    if (!taken) break;
+    if (!test::wait_until([&] { return app.received() == static_cast<std::size_t>(i + 1); }, 5s)) break;
   }
-  done = true;
-  a.join();
-  b.join();
-  std::sort(got.begin(), got.end());
-  std::vector<int> want(kFrames);
-  std::iota(want.begin(), want.end(), 0);
-  EXPECT_EQ(got, want);
+  EXPECT_EQ(app.stop(), test::zero_to(kFrames));
 }
 
 TEST(PubSubTurns, CloseFromAnotherThreadEndsAWaitingRecv) {

@@ -12,8 +12,10 @@
 #include <stdexcept>
 
 #include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -188,6 +190,41 @@ std::vector<std::string> free_tcp_ports(int n) {
   std::vector<std::string> out;
   for (int p : ports) out.push_back(std::to_string(p));
   return out;
+}
+
+ReceivingThreads::ReceivingThreads(NetGear& rx, int threads) : rx_(rx) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      while (!done_) {
+        if (auto f = rx_.recv(std::chrono::milliseconds(50))) {
+          std::lock_guard lk(mu_);
+          got_.push_back(f->message.get<int>());
+        }
+      }
+    });
+  }
+}
+
+std::size_t ReceivingThreads::received() const {
+  std::lock_guard lk(mu_);
+  return got_.size();
+}
+
+std::vector<int> ReceivingThreads::stop() {
+  done_ = true;
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  std::lock_guard lk(mu_);
+  std::vector<int> got = got_;
+  std::sort(got.begin(), got.end());
+  return got;
+}
+
+std::vector<int> zero_to(int n) {
+  std::vector<int> v(static_cast<std::size_t>(std::max(0, n)));
+  std::iota(v.begin(), v.end(), 0);
+  return v;
 }
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

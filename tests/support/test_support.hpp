@@ -99,6 +99,28 @@ std::string unique_ipc_prefix();
 /// Calls `pred` until it returns true or `timeout` passes; returns its last result.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+/// 0, 1, ..., n - 1 (the frame numbers a test expects).
+std::vector<int> zero_to(int n);
+
+/// Threads that call `rx.recv(50ms)` together until stopped, collecting each frame's message
+/// (an integer): what several threads receiving from one receiver get.
+class ReceivingThreads {
+ public:
+  ReceivingThreads(NetGear& rx, int threads);
+  ~ReceivingThreads() { stop(); }
+  /// Frames received so far.
+  std::size_t received() const;
+  /// Stops and joins the threads; the messages received, sorted.
+  std::vector<int> stop();
+
+ private:
+  NetGear& rx_;
+  mutable std::mutex mu_;
+  std::vector<int> got_;  // guarded by mu_
+  std::atomic<bool> done_{false};
+  std::vector<std::thread> threads_;
+};
+
 /// A matrix of the given type and size filled with random bytes (deterministic per seed).
 cv::Mat random_mat(int rows, int cols, int type, unsigned seed = 1);
 /// Same, n-dimensional.
