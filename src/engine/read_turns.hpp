@@ -1,14 +1,12 @@
-// Who reads a receiver's socket: the application's recv() while it keeps up with the stream, the
-// receiving thread once the application has been away for longer than `patience`.
+// Who reads a PUB/SUB receiver's socket: the application's recv() while it keeps up with the
+// stream, the receiving thread once the application has been away for longer than `patience`.
 //
 // A receiving thread that reads every frame and hands it over through the queue costs each frame
 // a hand-off more (ZeroMQ's I/O thread -> receiving thread -> application) than an application
-// that reads the socket itself (docs/benchmarks.md, session 13: raw 640x480 PUB/SUB, the
-// receiver's CPU per frame 0.159 ms instead of 0.193, half the context switches; session 18:
-// REQ/REP 640x480 JPEG paced at 100/s, p50 latency about 0.3 ms lower). But an application that
-// reads only when it asks for a frame leaves frames waiting in the socket while it works on the
-// last one: stale ones on PUB/SUB, unacknowledged ones (a sender waiting) on PAIR and REQ/REP; the
-// receiving thread reads them into the queue (PUB/SUB's keeps only the newest). So the turn
+// that reads the socket itself (docs/benchmarks.md, session 13: raw 640x480, the receiver's CPU
+// per frame 0.159 ms instead of 0.193, half the context switches). But an application that reads only when it asks for a
+// frame leaves stale ones waiting in the socket's buffers while it works on the last one; the
+// receiving thread drains them into the dropping queue, which keeps only the newest. So the turn
 // goes to whoever needs it: recv() takes the socket when nobody holds it; the receiving thread
 // takes it when the application has not been back for `patience`, and gives it back as soon as
 // the application waits for a frame that is not there yet (the application keeps up again).

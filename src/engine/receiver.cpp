@@ -25,11 +25,10 @@ bool dropping(const Config& c) { return c.pattern == Pattern::PubSub || c.option
 constexpr std::size_t kHoldingQueue = 32;
 constexpr std::size_t kDroppingQueue = 1;
 
-// How long the application may be away from recv() before the receiving thread reads the socket
-// for it (ReadTurns). On pattern 2, frames that wait longer than this in the socket's buffers while
-// nobody reads are stale ones; on patterns 0/1 a frame that waits is one whose sender waits for its
-// acknowledgement. 1 ms is at most 1/30 of a frame period of a camera; at a thousand frames a
-// second the receiving thread wakes about once a millisecond to look.
+// Pattern 2: how long the application may be away from recv() before the receiving thread reads
+// the socket for it (ReadTurns): frames that wait longer than this in the socket's buffers while
+// nobody reads are stale ones. 1 ms is at most 1/30 of a frame period of a camera; at a thousand
+// frames a second the receiving thread wakes about once a millisecond to look.
 constexpr std::chrono::milliseconds kAwayBeforeDraining{1};
 
 // Runs `f` when the scope ends (gives a turn back however the scope is left).
@@ -54,7 +53,6 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
       endpoints_(link_.endpoints()),
       decoder_(config.options),
       max_header_size_(config.options.max_header_size),
-      silence_(3 * config.options.request_timeout),
       exact_(config.options.bidirectional_mode && config.options.return_pairing == ReturnPairing::Exact),
       lazy_(dropping(config) && !exact_),
       lazy_decoder_(config.options),
@@ -77,10 +75,10 @@ Receiver::Receiver(const Config& config, std::shared_ptr<spdlog::logger> log)
     for (const auto& e : endpoints_) ports.push_back(std::atoi(e.substr(e.rfind(':') + 1).c_str()));
     buffer_.emplace(config_.options.pubsub_socket_buffer, std::move(ports));
   }
-  // Exact pairing replies only once the application has answered: recv() cannot be the one that
-  // reads (it would wait for its own answer), so the receiving thread reads every frame.
-  if (!exact_) turns_.emplace(kAwayBeforeDraining);
-  last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (config_.pattern == Pattern::PubSub) {
+    turns_.emplace(kAwayBeforeDraining);
+    last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
   if (exact_) answers_ = std::make_unique<Answers>(config_.options.answer_timeout.value_or(config_.options.request_timeout / 2));
   log_->info("receiver bound to {} (pattern {}, device {})", endpoints_.front(), to_string(config_.pattern), device_id_);
   thread_ = std::thread([this] { run(); });
@@ -124,13 +122,23 @@ void Receiver::fail() noexcept {
 }
 
 void Receiver::serve() {
-  // Exact pairing (else serve_in_turns()): this thread reads every frame.
-  link::RetryBudget budget(config_.options.max_retries);
+  // Patterns 0/1 (pattern 2: serve_in_turns()). How long the socket may stay silent: Lazy Pirate.
+  const Options& o = config_.options;
+  const std::chrono::milliseconds silence = 3 * o.request_timeout;
+  link::RetryBudget budget(o.max_retries);
   for (;;) {
     if (queue_.stopping()) return;
-    if (!await_traffic(silence_)) {
+    if (!await_traffic(silence)) {
       if (queue_.stopping()) return;
-      if (!lapse(budget)) return;
+      if (budget.miss()) {
+        log_->warn("no traffic on {} for {} periods of {} ms: ending the stream", endpoints_.front(),
+                   budget.misses(), silence.count());
+        queue_.end(EndReason::RetriesExhausted);
+        return;
+      }
+      log_->info("no traffic on {} for {} ms: re-binding ({} in a row)", endpoints_.front(), silence.count(),
+                 budget.misses());
+      if (!rebind(budget, silence)) return;
       continue;
     }
     budget.success();
@@ -138,41 +146,15 @@ void Receiver::serve() {
   }
 }
 
-bool Receiver::lapse(link::RetryBudget& budget) {
-  if (budget.miss()) {
-    log_->warn("no traffic on {} for {} periods of {} ms: ending the stream", endpoints_.front(), budget.misses(),
-               silence_.count());
-    queue_.end(EndReason::RetriesExhausted);
-    return false;
-  }
-  log_->info("no traffic on {} for {} ms: re-binding ({} in a row)", endpoints_.front(), silence_.count(),
-             budget.misses());
-  if (!rebind(budget, silence_)) return false;
-  // The next silence is counted from the new socket.
-  last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
-  return true;
-}
-
 void Receiver::serve_in_turns() {
-  link::RetryBudget budget(config_.options.max_retries);  // patterns 0/1
-  std::uint64_t seen = reads_;  // messages read by anyone when this thread last looked
   for (;;) {
     if (queue_.stopping() || queue_.reason() != EndReason::None || silent_too_long()) return;
-    // At least `patience` per look: a re-bind that is due (slice_left() 0) waits for the
-    // application to leave, it does not spin.
-    if (!turns_->thread_takes(std::max(slice_left(), kAwayBeforeDraining))) continue;
+    if (!turns_->thread_takes(slice_left())) continue;
     const AtExit leave{[this] { turns_->thread_leaves(); }};
-    // The application is away (or, on patterns 0/1, gave the socket up to a re-bind): keep the
-    // queue fresh (pattern 2 keeps the newest frames) and the senders answered until the
+    // The application is away: keep the queue fresh (it keeps the newest frames) until the
     // application waits for a frame again, which means it keeps up with the stream.
     for (;;) {
       if (queue_.stopping() || silent_too_long()) return;
-      if (rebind_due()) {
-        if (reads_ != seen) budget.success();  // someone read since the last re-bind
-        seen = reads_;
-        if (!lapse(budget)) return;
-        continue;
-      }
       if (link_.await(ZMQ_POLLIN, slice_left()) != link::Link::Wait::Ready) continue;
       const bool wanted = turns_->application_waiting();
       if (!read_one(parts_)) return;
@@ -182,13 +164,11 @@ void Receiver::serve_in_turns() {
 }
 
 bool Receiver::read_in_turn(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  // A re-bind is the receiving thread's (it may wait for the address): a silent socket is left to it.
-  if (rebind_due() || !turns_->application_takes()) return false;
+  if (!turns_->application_takes()) return false;
   const AtExit leave{[this] { turns_->application_leaves(); }};
   try {
     for (;;) {
       if (queue_.stopping() || queue_.reason() != EndReason::None || !queue_.empty() || silent_too_long()) return true;
-      if (rebind_due()) return false;  // silent too long: the socket is the receiving thread's now
       std::chrono::milliseconds slice = slice_left();
       bool last = false;  // at least one look, even with no time left (recv(0ms) polls)
       if (deadline) {
@@ -217,8 +197,7 @@ bool Receiver::read_one(std::vector<zmq::message_t>& parts) {
     buffer_->apply(link_.connections());
   }
   if (!got) return true;
-  last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
-  ++reads_;
+  if (turns_) last_traffic_ = std::chrono::steady_clock::now().time_since_epoch().count();
   return on_message(parts);
 }
 
@@ -233,16 +212,8 @@ bool Receiver::silent_too_long() {
   return true;
 }
 
-bool Receiver::rebind_due() const {
-  if (config_.pattern == Pattern::PubSub) return false;
-  const std::chrono::steady_clock::time_point last{std::chrono::steady_clock::duration(last_traffic_.load())};
-  return std::chrono::steady_clock::now() - last >= silence_;
-}
-
 std::chrono::milliseconds Receiver::slice_left() const {
-  // Pattern 2: subscriber_timeout ends the stream; patterns 0/1: silence_ calls for a re-bind.
-  const std::optional<std::chrono::milliseconds> limit =
-      config_.pattern == Pattern::PubSub ? config_.options.subscriber_timeout : std::optional(silence_);
+  const auto& limit = config_.options.subscriber_timeout;
   if (!limit) return kStopSlice;
   const std::chrono::steady_clock::time_point last{std::chrono::steady_clock::duration(last_traffic_.load())};
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(last + *limit - std::chrono::steady_clock::now());
@@ -396,8 +367,8 @@ std::optional<Frame> Receiver::recv(std::optional<std::chrono::milliseconds> tim
     if (!turns_) {
       p = queue_.pop(left);
     } else if (!(p = queue_.pop(std::chrono::milliseconds(0))) && queue_.reason() == EndReason::None) {
-      // Read the socket here, unless the receiving thread holds it (the application was away,
-      // or a re-bind is due) or another recv() does; then wait for what they queue.
+      // Pattern 2: read the socket here, unless the receiving thread holds it (the application
+      // was away) or another recv() does; then wait for what they queue.
       if (read_in_turn(timeout ? std::optional(deadline) : std::nullopt)) {
         p = queue_.pop(std::chrono::milliseconds(0));
         if (!p && !queue_.stopping() && queue_.reason() == EndReason::None &&

@@ -1,14 +1,12 @@
 // The receiving side, composed of: a link bound to the port(s) and its retry budget (Lazy Pirate
 // re-binds after silence on patterns 0/1; subscriber_timeout on 2), a reply policy, the frame
-// codec, and the queue that hands frames to recv(). A background thread runs the link and takes
-// turns with recv() (ReadTurns): the application reads the socket itself (and answers the sender,
-// and decodes) while it keeps up, the thread drains it into the queue while the application is
-// away, and re-binds after silence. With exact pairing the thread reads every frame (serve()): a
-// frame is answered only once the application has answered it.
+// codec, and the queue that hands frames to recv(). A background thread runs the link; on pattern
+// 2 it takes turns with recv() (ReadTurns): the application reads the socket itself while it keeps
+// up, the thread drains it into the queue while the application is away.
 //
-// Threads: link_, policy_, decoder_, header_ and buffer_ belong to whoever holds the turn
-// (turns_), with exact pairing to the receiving thread (the constructor binds before starting it;
-// close() joins it before touching link_ again).
+// Threads: link_, policy_, decoder_, header_ and buffer_ belong to the receiving thread once it
+// runs (the constructor binds before starting it; close() joins it before touching link_ again);
+// on pattern 2, to whoever holds the turn (turns_).
 // queue_ is shared and guarded by its own mutex; the counters are atomics. close() asks the
 // thread to leave (it looks every kStopSlice) and shuts ctx_ down only if it does not.
 #pragma once
@@ -67,26 +65,18 @@ class Receiver {
   void run() noexcept;
   /// Ends the queue with the exception being handled (inside a catch block).
   void fail() noexcept;
-  /// Exact pairing: the receiving thread reads every frame.
   void serve();
-  /// The receiving thread's side of the turns.
+  /// Pattern 2: the receiving thread's side of the turns.
   void serve_in_turns();
-  /// recv() reads the socket itself until a frame is queued, `deadline` passes or the stream
-  /// ends; false when someone else holds the socket or a re-bind is due (recv() then waits in the
-  /// queue).
+  /// Pattern 2: recv() reads the socket itself until a frame is queued, `deadline` passes or the
+  /// stream ends; false when someone else holds the socket (recv() then waits in the queue).
   bool read_in_turn(std::optional<std::chrono::steady_clock::time_point> deadline);
-  /// Patterns 0/1: the socket was silent for silence_: counts a miss of `budget` and re-binds, or
-  /// ends the stream when the budget is used up (false then, or when close() was called).
-  bool lapse(link::RetryBudget& budget);
-  /// Patterns 0/1: silent for silence_ since the last message or re-bind (the holder of the turn
-  /// gives the socket to the receiving thread, which re-binds).
-  bool rebind_due() const;
   /// Reads one waiting message (none: true) and handles it; false when it ended the stream.
   bool read_one(std::vector<zmq::message_t>& parts);
   /// Pattern 2: no message for subscriber_timeout ends the stream (true then).
   bool silent_too_long();
-  /// How long to wait for traffic at most now (kStopSlice, or less when subscriber_timeout
-  /// (pattern 2) or silence_ (patterns 0/1) comes first).
+  /// Pattern 2: how long to wait for traffic at most now (kStopSlice, or less when
+  /// subscriber_timeout comes first).
   std::chrono::milliseconds slice_left() const;
   /// Waits up to `silence` (negative: for ever) for a message; false on silence or close().
   bool await_traffic(std::chrono::milliseconds silence);
@@ -117,7 +107,6 @@ class Receiver {
   std::unique_ptr<Answers> answers_;        // exact pairing only
   codec::FrameDecoder decoder_;
   const std::size_t max_header_size_;  // Options::max_header_size
-  const std::chrono::milliseconds silence_;  // patterns 0/1: re-bind after this long without a message
   const bool exact_;                     // exact pairing: reply after the application's answer
   // Dropping queues (pattern 2, keep_newest) hold JPEG frames undecoded; recv() decodes them with
   // its own decoder (recv() may be called from several threads: one at a time decodes).
@@ -128,11 +117,9 @@ class Receiver {
   std::vector<zmq::message_t> replies_;  // reply parts, reused
   std::optional<net::ReceiveBuffer> buffer_;  // pattern 2 over tcp: each connection's SO_RCVBUF
   FrameQueue queue_;
-  std::optional<ReadTurns> turns_;  // who reads the socket (not with exact pairing)
+  std::optional<ReadTurns> turns_;  // pattern 2: who reads the socket
   std::vector<zmq::message_t> parts_;  // the message being read, reused (whoever holds the turn)
-  // The last message read (patterns 0/1: or the last re-bind), and how many were read.
-  std::atomic<std::chrono::steady_clock::rep> last_traffic_;
-  std::atomic<std::uint64_t> reads_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_traffic_;  // pattern 2: the last message read
   std::atomic<bool> closing_{false};
   std::atomic<bool> exited_{false};     // the receiving thread has closed its socket and is leaving
   std::atomic<std::uint64_t> bytes_{0}, reconnects_{0}, malformed_{0}, answers_late_{0};

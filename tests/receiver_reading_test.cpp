@@ -1,6 +1,6 @@
-// Patterns 0/1: recv() reads the socket itself (and answers the sender) while the application
-// keeps up; the receiving thread takes over when it is away, and re-binds after silence
-// (engine::ReadTurns, docs/library.md "Who reads the socket"). Real sockets on loopback.
+// Patterns 0/1: the receiver answers every frame whether or not the application waits in recv(),
+// hands each frame out once and in order (also to several threads at once), and a frame read
+// starts Lazy Pirate's count of silences again. Real sockets on loopback.
 #include <chrono>
 #include <future>
 #include <optional>
@@ -20,13 +20,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ReceiverTurns : public ::testing::TestWithParam<Pattern> {};
+class ReceiverReading : public ::testing::TestWithParam<Pattern> {};
 
 cv::Mat numbered(int i) { return cv::Mat(8, 8, CV_8UC1, cv::Scalar(10 * i)); }
 
 // Nobody calls recv() while the frames come: the receiving thread answers each one (a synchronous
 // sender would otherwise wait out its request_timeout) and queues them in order.
-TEST_P(ReceiverTurns, AnApplicationAwayStillHasItsFramesAnswered) {
+TEST_P(ReceiverReading, AnApplicationAwayStillHasItsFramesAnswered) {
   const std::string port = std::to_string(test::free_tcp_port());
   NetGear rx(test::config(true, GetParam(), Protocol::Tcp, port));
   Config tc = test::config(false, GetParam(), Protocol::Tcp, port);
@@ -42,9 +42,9 @@ TEST_P(ReceiverTurns, AnApplicationAwayStillHasItsFramesAnswered) {
   }
 }
 
-// The application waits in recv() for each frame (it reads the socket itself): every frame comes
+// The application waits in recv() for each frame: every frame comes
 // once, in order, with its message, and each one's answer reaches the sender.
-TEST_P(ReceiverTurns, AnApplicationWaitingReadsEveryFrameInOrder) {
+TEST_P(ReceiverReading, AnApplicationWaitingReadsEveryFrameInOrder) {
   const std::string port = std::to_string(test::free_tcp_port());
   NetGear rx(test::config(true, GetParam(), Protocol::Tcp, port));
   NetGear tx(test::config(false, GetParam(), Protocol::Tcp, port));
@@ -64,7 +64,7 @@ TEST_P(ReceiverTurns, AnApplicationWaitingReadsEveryFrameInOrder) {
   EXPECT_EQ(got, test::zero_to(kFrames));
 }
 
-TEST_P(ReceiverTurns, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
+TEST_P(ReceiverReading, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
   const std::string port = std::to_string(test::free_tcp_port());
   NetGear rx(test::config(true, GetParam(), Protocol::Tcp, port));
   NetGear tx(test::config(false, GetParam(), Protocol::Tcp, port));
@@ -75,11 +75,11 @@ TEST_P(ReceiverTurns, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
   EXPECT_EQ(app.stop(), test::zero_to(kFrames));
 }
 
-// A message read by whoever holds the socket (here most likely the application's recv()) starts
-// Lazy Pirate's count of silences again. With max_retries 3 the stream ends at the third silence
+// A frame read (while the application waits in recv()) starts Lazy Pirate's count of silences
+// again. With max_retries 3 the stream ends at the third silence
 // in a row: after a frame, two re-binds and then the end. Had the frame not counted, the count
 // would have gone on from the silences before it (one re-bind at most after the frame).
-TEST_P(ReceiverTurns, AFrameReadByTheApplicationStartsTheSilenceCountAgain) {
+TEST_P(ReceiverReading, AFrameStartsTheSilenceCountAgain) {
   const std::string port = std::to_string(test::free_tcp_port());
   Config rc = test::config(true, GetParam(), Protocol::Tcp, port);
   rc.options.request_timeout = 200ms;  // a re-bind after 600 ms of silence
@@ -113,7 +113,7 @@ TEST_P(ReceiverTurns, AFrameReadByTheApplicationStartsTheSilenceCountAgain) {
   EXPECT_EQ(rx.stats().reconnects - at_frame, 2u) << "re-binds after the frame";
 }
 
-INSTANTIATE_TEST_SUITE_P(Patterns, ReceiverTurns, ::testing::Values(Pattern::Pair, Pattern::ReqRep),
+INSTANTIATE_TEST_SUITE_P(Patterns, ReceiverReading, ::testing::Values(Pattern::Pair, Pattern::ReqRep),
                          [](const auto& info) { return info.param == Pattern::Pair ? "Pair" : "ReqRep"; });
 
 }  // namespace
