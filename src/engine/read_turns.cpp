@@ -1,6 +1,6 @@
 #include "engine/read_turns.hpp"
 
-#include <algorithm>
+#include <utility>
 
 namespace netgear::engine {
 
@@ -13,13 +13,16 @@ bool ReadTurns::application_takes() {
 }
 
 void ReadTurns::application_leaves() {
+  bool wake_thread = false;
   {
     std::lock_guard lk(mu_);
     holder_ = Holder::Nobody;
     left_at_ = Clock::now();
+    wake_thread = std::exchange(thread_awaits_leave_, false);
   }
   // Without a waiter (close() is not waiting) this is no system call.
   released_.notify_all();
+  if (wake_thread) changed_.notify_all();  // only after a long hold: not on a fast stream's path
 }
 
 void ReadTurns::application_waits() {
@@ -48,13 +51,22 @@ bool ReadTurns::thread_takes(Clock::duration slice) {
       return true;
     }
     if (now >= give_up) return false;
-    // Nothing wakes this wait but close(): an application that leaves does not pay for a
-    // wake-up. While it holds the socket it waits for a frame; look again after half the time it
-    // has waited so far (a stream that comes slowly needs no drain), at least `patience`.
+    // An application that leaves after a short hold (a fast stream: it is back for the next
+    // frame at once) does not pay for a wake-up: the thread looks again `patience` after it left,
+    // or twice the patience after it took the socket. One that has held the socket for longer
+    // than that (it waits for a slow stream's next frame) is asked to wake the thread when it
+    // leaves, so that the thread does not look every few milliseconds meanwhile.
     auto until = left_at_ + patience_;
-    if (holder_ == Holder::Application) until = now + std::max<Clock::duration>(patience_, (now - taken_at_) / 2);
+    if (holder_ == Holder::Application) {
+      until = taken_at_ + 2 * patience_;
+      if (now >= until) {
+        thread_awaits_leave_ = true;
+        until = give_up;
+      }
+    }
     if (until > give_up) until = give_up;
     changed_.wait_until(lk, until);
+    thread_awaits_leave_ = false;
   }
 }
 

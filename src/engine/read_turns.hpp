@@ -31,7 +31,8 @@ class ReadTurns {
   /// The application takes the socket; false when someone holds it (it then waits for a frame
   /// in the queue, after application_waits()).
   bool application_takes();
-  /// The application gives the socket back (it leaves recv() now).
+  /// The application gives the socket back (it leaves recv() now); wakes the thread only when it
+  /// waits for this (a long hold).
   void application_leaves();
   /// The application is about to wait in the queue / has stopped waiting.
   void application_waits();
@@ -42,7 +43,9 @@ class ReadTurns {
   /// The receiving thread waits, at most `slice`, until nobody has held the socket for `patience`
   /// (the application is away), and takes it then: true. false when the slice ended first, or
   /// after close(). An application waiting in the queue while nobody reads is served the same
-  /// way, after `patience`.
+  /// way, after `patience`. While the application holds the socket the thread looks again twice
+  /// the patience after it took it; an application that still holds it then wakes the thread
+  /// when it leaves (application_leaves()), one that leaves sooner does not.
   bool thread_takes(Clock::duration slice);
   /// The receiving thread gives the socket back.
   void thread_leaves();
@@ -62,6 +65,7 @@ class ReadTurns {
   Clock::time_point left_at_;   // when the socket was last given back
   Clock::time_point taken_at_;  // when the application last took it
   int waiting_ = 0;            // applications waiting in the queue
+  bool thread_awaits_leave_ = false;  // the thread waits for the application's long hold to end
 };
 
 }  // namespace netgear::engine

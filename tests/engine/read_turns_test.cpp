@@ -47,6 +47,31 @@ TEST(ReadTurns, TheThreadNeverTakesItFromTheApplication) {
   turns.thread_leaves();
 }
 
+// An application that held the socket for long (waiting for a slow stream's next frame) wakes the
+// thread when it leaves: the thread takes the socket about `patience` after that, not at its next
+// look (which, looking every half of the time waited so far, came up to half the hold late).
+TEST(ReadTurns, AThreadWaitingOutALongHoldTakesTheSocketSoonAfterTheApplicationLeaves) {
+  constexpr auto patience = 10ms;
+  constexpr auto hold = 3s;  // the application's own time with the socket: not a synchronisation
+  ReadTurns turns(patience);
+  ASSERT_TRUE(turns.application_takes());
+  std::atomic<bool> taken{false};
+  Clock::time_point taken_at;
+  std::thread thread([&] {
+    taken = turns.thread_takes(20s);
+    taken_at = Clock::now();
+  });
+  std::this_thread::sleep_for(hold);
+  EXPECT_FALSE(taken.load()) << "taken from the application";
+  const auto left = Clock::now();
+  turns.application_leaves();
+  thread.join();
+  ASSERT_TRUE(taken.load());
+  EXPECT_GE(taken_at - left, patience);
+  EXPECT_LT(taken_at - left, 500ms) << "the thread was not woken by the leave";
+  turns.thread_leaves();
+}
+
 TEST(ReadTurns, AWaitingApplicationIsSeen) {
   ReadTurns turns(1ms);
   EXPECT_FALSE(turns.application_waiting());
