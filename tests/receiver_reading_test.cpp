@@ -42,8 +42,8 @@ TEST_P(ReceiverReading, AnApplicationAwayStillHasItsFramesAnswered) {
   }
 }
 
-// The application waits in recv() for each frame: every frame comes
-// once, in order, with its message, and each one's answer reaches the sender.
+// The application waits in recv() for each frame: every frame comes once, in order, with its
+// message, and each one's answer reaches the sender.
 TEST_P(ReceiverReading, AnApplicationWaitingReadsEveryFrameInOrder) {
   const std::string port = std::to_string(test::free_tcp_port());
   NetGear rx(test::config(true, GetParam(), Protocol::Tcp, port));
@@ -76,9 +76,9 @@ TEST_P(ReceiverReading, TwoThreadsReceivingTogetherGetEveryFrameOnce) {
 }
 
 // A frame read (while the application waits in recv()) starts Lazy Pirate's count of silences
-// again. With max_retries 3 the stream ends at the third silence
-// in a row: after a frame, two re-binds and then the end. Had the frame not counted, the count
-// would have gone on from the silences before it (one re-bind at most after the frame).
+// again. With max_retries 3 the stream ends at the third silence in a row: after a frame, two
+// re-binds and then the end. Had the frame not counted, the count would have gone on from the
+// silences before it (one re-bind at most after the frame).
 TEST_P(ReceiverReading, AFrameStartsTheSilenceCountAgain) {
   const std::string port = std::to_string(test::free_tcp_port());
   Config rc = test::config(true, GetParam(), Protocol::Tcp, port);

@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <numeric>
