@@ -11,7 +11,7 @@ PACKAGES=(
   libopencv-videoio-dev libopencv-highgui-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssh-dev openssh-server openssh-client
+  libssh-dev openssh-server openssh-client libcrypt-dev
   doxygen dpkg-dev file
   python3-zmq
 )

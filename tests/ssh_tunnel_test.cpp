@@ -1,7 +1,8 @@
 // SSH tunnel mode against a real OpenSSH server that the test starts on 127.0.0.1
 // (tests/support/sshd.*): the frames go sender -> local port -> SSH session -> sshd -> receiver.
-// Key, passphrase and ssh-agent logins on patterns 0, 1, 2 with bit-exact raw frames; every
-// construction error provoked for real; sshd killed and restarted mid-stream.
+// Key, passphrase and ssh-agent logins on patterns 0, 1, 2 with bit-exact raw frames; password
+// logins (as root: the test server gets a shadow file of its own); every construction error
+// provoked for real; sshd killed and restarted mid-stream.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -534,6 +535,53 @@ TEST_F(SshTunnel, SshdKilledAndRestartedMidStreamResumesPubSub) {
   resume_after_restart(*sshd_, sender, receiver, port_);
 }
 
+// --- password logins (ssh_tunnel_pwd without a key file) ---------------------------------------
+
+// The test server also takes TestSshd::kPassword for the user the tests run as. Root only: sshd
+// checks passwords against /etc/shadow, which TestSshd replaces in the server's own mount
+// namespace (the machine's stays as it is).
+class SshTunnelPassword : public SshTunnel {
+ protected:
+  void SetUp() override {
+    if (auto why = TestSshd::unavailable()) GTEST_SKIP() << "SSH tunnel tests need OpenSSH: " << *why;
+    if (auto why = TestSshd::password_login_unavailable()) GTEST_SKIP() << "no password login here: " << *why;
+    sshd_ = std::make_unique<TestSshd>(std::vector<std::string>{}, TestSshd::Login::KeysAndPassword);
+    sshd_->start();
+    port_ = std::to_string(test::free_tcp_port());
+  }
+  Config tx_password(Pattern p, const std::string& password) {
+    Config c = tx(p);
+    c.options.ssh_tunnel->keyfile.clear();
+    c.options.ssh_tunnel->password = password;
+    return c;
+  }
+};
+
+TEST_F(SshTunnelPassword, PasswordLoginCarriesFramesBitExact) {
+  NetGear receiver(rx(Pattern::Pair));
+  NetGear sender(tx_password(Pattern::Pair, TestSshd::kPassword));
+  for (int i = 0; i < 3; ++i) {
+    const cv::Mat m = test::random_mat(24, 32, CV_8UC3, static_cast<unsigned>(40 + i));
+    ASSERT_TRUE(sender.send(m, json{{"i", i}}).delivered) << "frame " << i;
+    auto f = receiver.recv(5s);
+    ASSERT_TRUE(f) << "frame " << i;
+    EXPECT_EQ(f->message.at("i"), i);
+    EXPECT_TRUE(test::same_mat(f->image, m)) << "frame " << i;
+  }
+  // The server took the password, not a key (the sender has none, and no agent is asked).
+  EXPECT_NE(sshd_->log().find("Accepted password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
+}
+
+TEST_F(SshTunnelPassword, WrongPasswordIsAuthFailedNamingWhatWasTried) {
+  NetGear receiver(rx(Pattern::Pair));
+  expect_tunnel_error(tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
+                      {"refused the login as '" + tunnel::current_user() + "'", "Tried: password",
+                       "The server accepts: publickey, password", "check the user name and the password (ssh_tunnel_pwd)"});
+  EXPECT_NE(sshd_->log().find("Failed password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
+  // The password never went to the log, ours or the server's.
+  EXPECT_EQ(sshd_->log().find("not the password"), std::string::npos);
+}
+
 // --- the command line: netgear send --ssh-tunnel ... ---------------------------------------------
 
 class SshTunnelCli : public SshTunnel {
@@ -579,6 +627,31 @@ TEST_F(SshTunnelCli, PassphraseFromAnEnvironmentVariable) {
   EXPECT_TRUE(s.ok()) << s.out << s.err;
   // The passphrase is not an argument, so ps cannot show it.
   for (const auto& arg : send_args({})) EXPECT_EQ(arg.find(TestSshd::kPassphrase), std::string::npos);
+}
+
+// A password login from the command line: the password comes from an environment variable.
+class SshTunnelCliPassword : public SshTunnelPassword {
+ protected:
+  void SetUp() override {
+    SshTunnelPassword::SetUp();
+    if (IsSkipped()) return;
+    if (test::cli_path().empty()) GTEST_SKIP() << "the netgear tool is not built (NETGEAR_BUILD_APPS=OFF)";
+  }
+};
+
+TEST_F(SshTunnelCliPassword, PasswordFromAnEnvironmentVariable) {
+  NetGear receiver(rx(Pattern::ReqRep));
+  test::Child cli({test::cli_path(), "send", "--source", "pattern", "--frames", "3", "--fps", "0", "--pattern", "1",
+                   "--address", "127.0.0.1", "--port", port_, "--jpeg-compression", "false", "--request-timeout", "2",
+                   "--ssh-tunnel", sshd_->server(), "--ssh-known-hosts", sshd_->known_hosts(), "--ssh-password-env",
+                   "NETGEAR_TEST_SSH_PW"},
+                  {std::string("NETGEAR_TEST_SSH_PW=") + TestSshd::kPassword});
+  int got = 0;
+  while (got < 3 && receiver.recv(10s)) ++got;
+  EXPECT_EQ(got, 3);
+  const test::ExitStatus s = cli.wait(20s);
+  EXPECT_TRUE(s.ok()) << s.out << s.err;
+  EXPECT_NE(sshd_->log().find("Accepted password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
 }
 
 TEST_F(SshTunnelCli, UnknownHostExitsWithTheFingerprintThenAcceptNew) {

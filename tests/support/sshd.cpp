@@ -1,5 +1,6 @@
 #include "support/sshd.hpp"
 
+#include <crypt.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -52,11 +54,19 @@ void write_file(const std::string& path, const std::string& text, mode_t mode = 
   ::chmod(path.c_str(), mode);
 }
 
+constexpr const char* kShadow = "/etc/shadow";
+
+// Enters a mount namespace of this process's own, whose mounts no other process sees.
+bool private_mounts() {
+  return ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+}
+
 // Forks and execs `argv` with stdout and stderr appended to `log`. `private_run`: in a private
 // mount namespace whose /run is a fresh tmpfs holding /run/sshd (root without /run/sshd), or,
-// where mounting is not allowed, with /run/sshd made in the machine's /run.
+// where mounting is not allowed, with /run/sshd made in the machine's /run. `shadow`: a file
+// bind-mounted over /etc/shadow in a private mount namespace (the child fails without one).
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log, bool private_run,
-            const std::vector<std::string>& env = {}) {
+            const std::string& shadow = {}, const std::vector<std::string>& env = {}) {
   std::vector<std::string> a = argv;
   std::vector<char*> args;
   for (auto& s : a) args.push_back(s.data());
@@ -74,11 +84,15 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log, bool p
     }
     const int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
+    const bool isolated = (private_run || !shadow.empty()) && private_mounts();
+    if (!shadow.empty() && (!isolated || ::mount(shadow.c_str(), kShadow, nullptr, MS_BIND, nullptr) != 0)) {
+      std::fprintf(stderr, "test sshd: cannot put %s over %s in a private mount namespace: %s\n", shadow.c_str(),
+                   kShadow, std::strerror(errno));
+      ::_exit(125);
+    }
     if (private_run) {
-      const bool isolated = ::unshare(CLONE_NEWNS) == 0 &&
-                            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-                            ::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0;
-      if (!isolated) {
+      const bool run_mounted = isolated && ::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0;
+      if (!run_mounted) {
         // No mount rights (a container without CAP_SYS_ADMIN): make the empty folder that the
         // openssh-server package itself makes at boot, in the machine's /run. Nothing is removed.
         std::fprintf(stderr, "test sshd: no private /run (%s); creating /run/sshd\n", std::strerror(errno));
@@ -145,6 +159,28 @@ bool banner_from(int port, std::chrono::milliseconds wait) {
   return ok;
 }
 
+// The machine's shadow file with `user`'s line (added if it has none) giving `password`, changed
+// today and never expiring, so that sshd neither refuses nor asks for a new password.
+std::string shadow_with(const std::string& user, const std::string& password) {
+  auto data = std::make_unique<crypt_data>();
+  const char* hash = ::crypt_r(password.c_str(), "$6$netgeartestsalt$", data.get());
+  if (!hash || hash[0] != '$') throw std::runtime_error("crypt_r cannot make a SHA-512 password hash");
+  const auto days = std::chrono::duration_cast<std::chrono::days>(std::chrono::system_clock::now().time_since_epoch());
+  const std::string line = user + ":" + hash + ":" + std::to_string(days.count()) + ":0:99999:7:::\n";
+  std::istringstream machine(read_file(kShadow));
+  std::string out, l;
+  bool found = false;
+  while (std::getline(machine, l)) {
+    if (l.rfind(user + ":", 0) == 0) {
+      out += line;
+      found = true;
+    } else {
+      out += l + "\n";
+    }
+  }
+  return found ? out : out + line;
+}
+
 }  // namespace
 
 std::string run_tool(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
@@ -163,7 +199,24 @@ std::optional<std::string> TestSshd::unavailable() {
   return std::nullopt;
 }
 
-TestSshd::TestSshd(std::vector<std::string> extra_config) {
+std::optional<std::string> TestSshd::password_login_unavailable() {
+  if (::geteuid() != 0) {
+    return std::string("password logins need root (sshd checks the password in /etc/shadow, which the test replaces "
+                       "in a private mount namespace)");
+  }
+  if (::access(kShadow, R_OK) != 0) return std::string(kShadow) + " cannot be read";
+  const pid_t pid = ::fork();
+  if (pid < 0) return std::string("fork failed");
+  if (pid == 0) ::_exit(private_mounts() && ::mount(kShadow, kShadow, nullptr, MS_BIND, nullptr) == 0 ? 0 : 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return std::string("no private mount namespace here (unshare(CLONE_NEWNS) or a bind mount is not allowed)");
+  }
+  return std::nullopt;
+}
+
+TestSshd::TestSshd(std::vector<std::string> extra_config, Login login) : password_(login == Login::KeysAndPassword) {
   char tmpl[] = "/tmp/netgear-sshd-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -187,12 +240,15 @@ TestSshd::TestSshd(std::vector<std::string> extra_config) {
   cfg += "HostKey " + dir_ + "/host_key\n";
   cfg += "PidFile " + dir_ + "/sshd.pid\n";
   cfg += "AuthorizedKeysFile " + dir_ + "/authorized_keys\n";
-  cfg += "StrictModes no\nUsePAM no\nUseDNS no\nPrintMotd no\nPermitRootLogin prohibit-password\n";
-  cfg += "PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n";
+  cfg += "StrictModes no\nUsePAM no\nUseDNS no\nPrintMotd no\n";
+  cfg += password_ ? "PermitRootLogin yes\nPasswordAuthentication yes\n"
+                   : "PermitRootLogin prohibit-password\nPasswordAuthentication no\n";
+  cfg += "PubkeyAuthentication yes\nKbdInteractiveAuthentication no\n";
   cfg += "LogLevel DEBUG1\nMaxStartups 100\nLoginGraceTime 30\n";
   for (const auto& line : extra_config) cfg += line + "\n";
   cfg += "AllowTcpForwarding yes\n";  // the first value of an option counts: extra_config wins
   write_file(dir_ + "/sshd_config", cfg);
+  if (password_) write_file(dir_ + "/shadow", shadow_with(tunnel::current_user(), kPassword));
 }
 
 TestSshd::~TestSshd() {
@@ -216,7 +272,8 @@ std::string TestSshd::log() const { return read_file(dir_ + "/sshd.log"); }
 void TestSshd::start() {
   if (pid_ > 0) return;
   const bool private_run = ::geteuid() == 0 && ::access("/run/sshd", F_OK) != 0;
-  pid_ = spawn({kSshd, "-D", "-e", "-f", dir_ + "/sshd_config"}, dir_ + "/sshd.log", private_run);
+  pid_ = spawn({kSshd, "-D", "-e", "-f", dir_ + "/sshd_config"}, dir_ + "/sshd.log", private_run,
+               password_ ? dir_ + "/shadow" : std::string());
   const auto until = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;
