@@ -1,8 +1,9 @@
 // SSH tunnel mode against a real OpenSSH server that the test starts on 127.0.0.1
 // (tests/support/sshd.*): the frames go sender -> local port -> SSH session -> sshd -> receiver.
 // Key, passphrase and ssh-agent logins on patterns 0, 1, 2 with bit-exact raw frames; password
-// logins (as root: the test server gets a shadow file of its own); every construction error
-// provoked for real; sshd killed and restarted mid-stream.
+// logins, by sshd's password method and by keyboard-interactive through PAM (as root: the test
+// server gets a shadow file of its own); every construction error provoked for real; sshd killed
+// and restarted mid-stream.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -542,10 +543,11 @@ TEST_F(SshTunnel, SshdKilledAndRestartedMidStreamResumesPubSub) {
 // namespace (the machine's stays as it is).
 class SshTunnelPassword : public SshTunnel {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(TestSshd::Login::KeysAndPassword); }
+  void start(TestSshd::Login login) {
     if (auto why = TestSshd::unavailable()) GTEST_SKIP() << "SSH tunnel tests need OpenSSH: " << *why;
-    if (auto why = TestSshd::password_login_unavailable()) GTEST_SKIP() << "no password login here: " << *why;
-    sshd_ = std::make_unique<TestSshd>(std::vector<std::string>{}, TestSshd::Login::KeysAndPassword);
+    if (auto why = TestSshd::password_login_unavailable(login)) GTEST_SKIP() << "no password login here: " << *why;
+    sshd_ = std::make_unique<TestSshd>(std::vector<std::string>{}, login);
     sshd_->start();
     port_ = std::to_string(test::free_tcp_port());
   }
@@ -579,6 +581,36 @@ TEST_F(SshTunnelPassword, WrongPasswordIsAuthFailedNamingWhatWasTried) {
                        "The server accepts: publickey, password", "check the user name and the password (ssh_tunnel_pwd)"});
   EXPECT_NE(sshd_->log().find("Failed password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
   // The password never went to the log, ours or the server's.
+  EXPECT_EQ(sshd_->log().find("not the password"), std::string::npos);
+}
+
+// A server that asks for passwords through PAM (UsePAM yes, KbdInteractiveAuthentication yes,
+// PasswordAuthentication no), as many distributions' sshd does: the password is answered to
+// keyboard-interactive's hidden prompt.
+class SshTunnelKeyboardInteractive : public SshTunnelPassword {
+ protected:
+  void SetUp() override { start(TestSshd::Login::KeysAndKeyboardInteractive); }
+};
+
+TEST_F(SshTunnelKeyboardInteractive, PasswordAnsweredToThePamPrompt) {
+  NetGear receiver(rx(Pattern::ReqRep));
+  NetGear sender(tx_password(Pattern::ReqRep, TestSshd::kPassword));
+  const cv::Mat m = test::random_mat(24, 32, CV_8UC3, 50);
+  ASSERT_TRUE(sender.send(m).delivered);
+  auto f = receiver.recv(5s);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(test::same_mat(f->image, m));
+  EXPECT_NE(sshd_->log().find("Accepted keyboard-interactive/pam for " + tunnel::current_user()), std::string::npos)
+      << sshd_->log();
+}
+
+TEST_F(SshTunnelKeyboardInteractive, WrongPasswordIsAuthFailedNamingWhatWasTried) {
+  NetGear receiver(rx(Pattern::Pair));
+  expect_tunnel_error(tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
+                      {"Tried: keyboard-interactive with the password", "The server accepts: publickey, keyboard-interactive",
+                       "ssh_tunnel_pwd"});
+  EXPECT_NE(sshd_->log().find("Failed keyboard-interactive/pam for " + tunnel::current_user()), std::string::npos)
+      << sshd_->log();
   EXPECT_EQ(sshd_->log().find("not the password"), std::string::npos);
 }
 

@@ -55,6 +55,7 @@ void write_file(const std::string& path, const std::string& text, mode_t mode = 
 }
 
 constexpr const char* kShadow = "/etc/shadow";
+constexpr const char* kPamSshd = "/etc/pam.d/sshd";
 
 // Enters a mount namespace of this process's own, whose mounts no other process sees.
 bool private_mounts() {
@@ -199,7 +200,10 @@ std::optional<std::string> TestSshd::unavailable() {
   return std::nullopt;
 }
 
-std::optional<std::string> TestSshd::password_login_unavailable() {
+std::optional<std::string> TestSshd::password_login_unavailable(Login login) {
+  if (login == Login::KeysAndKeyboardInteractive && ::access(kPamSshd, R_OK) != 0) {
+    return std::string(kPamSshd) + " cannot be read (Debian's openssh-server installs it)";
+  }
   if (::geteuid() != 0) {
     return std::string("password logins need root (sshd checks the password in /etc/shadow, which the test replaces "
                        "in a private mount namespace)");
@@ -216,7 +220,7 @@ std::optional<std::string> TestSshd::password_login_unavailable() {
   return std::nullopt;
 }
 
-TestSshd::TestSshd(std::vector<std::string> extra_config, Login login) : password_(login == Login::KeysAndPassword) {
+TestSshd::TestSshd(std::vector<std::string> extra_config, Login login) : login_(login) {
   char tmpl[] = "/tmp/netgear-sshd-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -240,15 +244,23 @@ TestSshd::TestSshd(std::vector<std::string> extra_config, Login login) : passwor
   cfg += "HostKey " + dir_ + "/host_key\n";
   cfg += "PidFile " + dir_ + "/sshd.pid\n";
   cfg += "AuthorizedKeysFile " + dir_ + "/authorized_keys\n";
-  cfg += "StrictModes no\nUsePAM no\nUseDNS no\nPrintMotd no\n";
-  cfg += password_ ? "PermitRootLogin yes\nPasswordAuthentication yes\n"
-                   : "PermitRootLogin prohibit-password\nPasswordAuthentication no\n";
-  cfg += "PubkeyAuthentication yes\nKbdInteractiveAuthentication no\n";
+  cfg += "StrictModes no\nUseDNS no\nPrintMotd no\nPubkeyAuthentication yes\n";
+  switch (login_) {
+    case Login::Keys:
+      cfg += "UsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n";
+      break;
+    case Login::KeysAndPassword:
+      cfg += "UsePAM no\nPermitRootLogin yes\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n";
+      break;
+    case Login::KeysAndKeyboardInteractive:  // PAM asks for the password (pam_unix: /etc/shadow)
+      cfg += "UsePAM yes\nPermitRootLogin yes\nPasswordAuthentication no\nKbdInteractiveAuthentication yes\n";
+      break;
+  }
   cfg += "LogLevel DEBUG1\nMaxStartups 100\nLoginGraceTime 30\n";
   for (const auto& line : extra_config) cfg += line + "\n";
   cfg += "AllowTcpForwarding yes\n";  // the first value of an option counts: extra_config wins
   write_file(dir_ + "/sshd_config", cfg);
-  if (password_) write_file(dir_ + "/shadow", shadow_with(tunnel::current_user(), kPassword));
+  if (login_ != Login::Keys) write_file(dir_ + "/shadow", shadow_with(tunnel::current_user(), kPassword));
 }
 
 TestSshd::~TestSshd() {
@@ -273,7 +285,7 @@ void TestSshd::start() {
   if (pid_ > 0) return;
   const bool private_run = ::geteuid() == 0 && ::access("/run/sshd", F_OK) != 0;
   pid_ = spawn({kSshd, "-D", "-e", "-f", dir_ + "/sshd_config"}, dir_ + "/sshd.log", private_run,
-               password_ ? dir_ + "/shadow" : std::string());
+               login_ != Login::Keys ? dir_ + "/shadow" : std::string());
   const auto until = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;

@@ -2,10 +2,12 @@
 // needs in a temporary folder of its own: a generated host key, generated client keys (one
 // without a passphrase, one with kPassphrase), authorized_keys, known_hosts files, its config,
 // PidFile and log. It never touches the machine's own sshd, keys, ~/.ssh or accounts: it logs in
-// the user the tests run as, with keys (UsePAM no, StrictModes no), and with Login::KeysAndPassword
-// also with kPassword: the server then runs in a private mount namespace where a shadow file of
-// its folder (the machine's, the user's line with kPassword's hash) is bind-mounted over
-// /etc/shadow. The machine's /etc/shadow is read, never written; other processes still see it.
+// the user the tests run as, with keys (UsePAM no, StrictModes no). With Login::KeysAndPassword it
+// also takes kPassword (sshd's own password method), with Login::KeysAndKeyboardInteractive
+// kPassword answered to PAM's prompt (UsePAM yes, the machine's /etc/pam.d/sshd): the server then
+// runs in a private mount namespace where a shadow file of its folder (the machine's, the user's
+// line with kPassword's hash) is bind-mounted over /etc/shadow. The machine's /etc/shadow is read,
+// never written; other processes still see it.
 //
 // Started as `/usr/sbin/sshd -D -e -f <dir>/sshd_config`. As root, OpenSSH insists on its
 // privilege separation folder /run/sshd; when the machine has none (its own sshd never ran), the
@@ -26,13 +28,13 @@ class TestSshd {
   static constexpr const char* kPassphrase = "netgear test passphrase";
   static constexpr const char* kPassword = "netgear test password";
 
-  enum class Login { Keys, KeysAndPassword };
+  enum class Login { Keys, KeysAndPassword, KeysAndKeyboardInteractive };
 
   /// Why the tests cannot run here (sshd or ssh-keygen missing), or nothing.
   static std::optional<std::string> unavailable();
-  /// Why Login::KeysAndPassword cannot run here (not root, no private mount namespace, no
-  /// /etc/shadow), or nothing.
-  static std::optional<std::string> password_login_unavailable();
+  /// Why `login` (a password one) cannot run here (not root, no private mount namespace, no
+  /// /etc/shadow; no /etc/pam.d/sshd for keyboard-interactive), or nothing.
+  static std::optional<std::string> password_login_unavailable(Login login = Login::KeysAndPassword);
 
   /// Makes the folder, the keys and the config (`extra_config` lines are added to it, e.g.
   /// "AllowTcpForwarding no"); does not start the server.
@@ -71,7 +73,7 @@ class TestSshd {
  private:
   void stop_agent();
   std::string dir_;
-  bool password_ = false;  // Login::KeysAndPassword: dir_/shadow over /etc/shadow
+  Login login_ = Login::Keys;  // a password login: dir_/shadow over /etc/shadow
   int port_ = 0;
   pid_t pid_ = -1;
   pid_t agent_pid_ = -1;
