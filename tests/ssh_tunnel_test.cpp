@@ -551,6 +551,11 @@ class SshTunnelPassword : public SshTunnel {
     sshd_->start();
     port_ = std::to_string(test::free_tcp_port());
   }
+  // sshd's monitor writes a login's log line while its session process answers the client, so
+  // the line may come a moment after the client has its answer: waits for it (bounded).
+  bool server_logged(const std::string& line) {
+    return test::wait_until([&] { return sshd_->log().find(line) != std::string::npos; }, 5s);
+  }
   Config tx_password(Pattern p, const std::string& password) {
     Config c = tx(p);
     c.options.ssh_tunnel->keyfile.clear();
@@ -571,16 +576,18 @@ TEST_F(SshTunnelPassword, PasswordLoginCarriesFramesBitExact) {
     EXPECT_TRUE(test::same_mat(f->image, m)) << "frame " << i;
   }
   // The server took the password, not a key (the sender has none, and no agent is asked).
-  EXPECT_NE(sshd_->log().find("Accepted password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
+  EXPECT_TRUE(server_logged("Accepted password for " + tunnel::current_user())) << sshd_->log();
 }
 
 TEST_F(SshTunnelPassword, WrongPasswordIsAuthFailedNamingWhatWasTried) {
   NetGear receiver(rx(Pattern::Pair));
-  expect_tunnel_error(tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
-                      {"refused the login as '" + tunnel::current_user() + "'", "Tried: password",
-                       "The server accepts: publickey, password", "check the user name and the password (ssh_tunnel_pwd)"});
-  EXPECT_NE(sshd_->log().find("Failed password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
-  // The password never went to the log, ours or the server's.
+  const std::string error = expect_tunnel_error(
+      tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
+      {"refused the login as '" + tunnel::current_user() + "'", "Tried: password",
+       "The server accepts: publickey, password", "check the user name and the password (ssh_tunnel_pwd)"});
+  EXPECT_TRUE(server_logged("Failed password for " + tunnel::current_user())) << sshd_->log();
+  // The password is neither in our error nor in the server's log.
+  EXPECT_EQ(error.find("not the password"), std::string::npos) << error;
   EXPECT_EQ(sshd_->log().find("not the password"), std::string::npos);
 }
 
@@ -600,17 +607,17 @@ TEST_F(SshTunnelKeyboardInteractive, PasswordAnsweredToThePamPrompt) {
   auto f = receiver.recv(5s);
   ASSERT_TRUE(f);
   EXPECT_TRUE(test::same_mat(f->image, m));
-  EXPECT_NE(sshd_->log().find("Accepted keyboard-interactive/pam for " + tunnel::current_user()), std::string::npos)
-      << sshd_->log();
+  EXPECT_TRUE(server_logged("Accepted keyboard-interactive/pam for " + tunnel::current_user())) << sshd_->log();
 }
 
 TEST_F(SshTunnelKeyboardInteractive, WrongPasswordIsAuthFailedNamingWhatWasTried) {
   NetGear receiver(rx(Pattern::Pair));
-  expect_tunnel_error(tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
-                      {"Tried: keyboard-interactive with the password", "The server accepts: publickey, keyboard-interactive",
-                       "ssh_tunnel_pwd"});
-  EXPECT_NE(sshd_->log().find("Failed keyboard-interactive/pam for " + tunnel::current_user()), std::string::npos)
-      << sshd_->log();
+  const std::string error = expect_tunnel_error(
+      tx_password(Pattern::Pair, "not the password"), Reason::AuthFailed,
+      {"Tried: keyboard-interactive with the password", "The server accepts: publickey, keyboard-interactive",
+       "ssh_tunnel_pwd"});
+  EXPECT_TRUE(server_logged("Failed keyboard-interactive/pam for " + tunnel::current_user())) << sshd_->log();
+  EXPECT_EQ(error.find("not the password"), std::string::npos) << error;
   EXPECT_EQ(sshd_->log().find("not the password"), std::string::npos);
 }
 
@@ -683,7 +690,7 @@ TEST_F(SshTunnelCliPassword, PasswordFromAnEnvironmentVariable) {
   EXPECT_EQ(got, 3);
   const test::ExitStatus s = cli.wait(20s);
   EXPECT_TRUE(s.ok()) << s.out << s.err;
-  EXPECT_NE(sshd_->log().find("Accepted password for " + tunnel::current_user()), std::string::npos) << sshd_->log();
+  EXPECT_TRUE(server_logged("Accepted password for " + tunnel::current_user())) << sshd_->log();
 }
 
 TEST_F(SshTunnelCli, UnknownHostExitsWithTheFingerprintThenAcceptNew) {

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <memory>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
